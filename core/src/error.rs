@@ -1,0 +1,44 @@
+//! Errors: invalid input (with the attribute path) or an error raised by the evaluator.
+
+use std::fmt;
+
+use crate::path::Path;
+
+/// The evaluator raised an error while a value was forced or built. The host keeps the
+/// original error and re-raises it unchanged once the core has returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Foreign(pub String);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The input breaks the contract: `<path>: <message>`.
+    Invalid { path: Path, message: String },
+    /// The evaluator raised an error.
+    Foreign(Foreign),
+}
+
+impl Error {
+    pub fn invalid(path: Path, message: impl Into<String>) -> Error {
+        Error::Invalid { path, message: message.into() }
+    }
+}
+
+impl From<Foreign> for Error {
+    fn from(f: Foreign) -> Error {
+        Error::Foreign(f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid { path, message } if path.is_empty() => f.write_str(message),
+            Error::Invalid { path, message } => write!(f, "{path}: {message}"),
+            Error::Foreign(Foreign(m)) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

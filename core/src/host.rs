@@ -1,0 +1,76 @@
+//! The value-access trait: what the expansions need from an evaluator.
+
+use crate::error::Foreign;
+
+/// The kind of a forced value, as `builtins.typeOf` would name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Null,
+    Bool,
+    Int,
+    Float,
+    String,
+    Path,
+    Attrs,
+    List,
+    Function,
+    External,
+}
+
+impl Kind {
+    /// The phrase used in type errors: `expected a set, got a list`.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "a Boolean",
+            Kind::Int => "an integer",
+            Kind::Float => "a float",
+            Kind::String => "a string",
+            Kind::Path => "a path",
+            Kind::Attrs => "a set",
+            Kind::List => "a list",
+            Kind::Function => "a function",
+            Kind::External => "an external value",
+        }
+    }
+}
+
+/// An evaluator holding the input and receiving the output.
+///
+/// Reading forces only what it touches: [`Host::kind`] forces one value to weak head normal
+/// form, [`Host::attrs`] and [`Host::items`] hand out the (unforced) children of a value already
+/// known to be a set or list. Output values are built bottom-up; an input value placed in the
+/// output is passed through as the very same value, unevaluated.
+///
+/// Every method may fail with [`Foreign`]: the evaluator raised an error (a `throw` in a forced
+/// position, say). The core then stops and returns it; the host re-raises the original.
+pub trait Host {
+    /// A value: input or output.
+    type Value: Clone;
+
+    /// Forces `v` and tells its kind.
+    fn kind(&mut self, v: &Self::Value) -> Result<Kind, Foreign>;
+    /// The attributes of a set (`kind` was `Attrs`), in any order, values unforced.
+    fn attrs(&mut self, v: &Self::Value) -> Result<Vec<(Vec<u8>, Self::Value)>, Foreign>;
+    /// One attribute of a set (`kind` was `Attrs`), unforced.
+    fn attr(&mut self, v: &Self::Value, name: &[u8]) -> Result<Option<Self::Value>, Foreign>;
+    /// The items of a list (`kind` was `List`), unforced.
+    fn items(&mut self, v: &Self::Value) -> Result<Vec<Self::Value>, Foreign>;
+    /// The bytes of a string or path (`kind` was `String` or `Path`); string context is ignored.
+    fn string(&mut self, v: &Self::Value) -> Result<Vec<u8>, Foreign>;
+    /// An integer (`kind` was `Int`).
+    fn int(&mut self, v: &Self::Value) -> Result<i64, Foreign>;
+    /// A Boolean (`kind` was `Bool`).
+    fn bool(&mut self, v: &Self::Value) -> Result<bool, Foreign>;
+
+    fn make_null(&mut self) -> Result<Self::Value, Foreign>;
+    fn make_bool(&mut self, b: bool) -> Result<Self::Value, Foreign>;
+    fn make_int(&mut self, i: i64) -> Result<Self::Value, Foreign>;
+    fn make_string(&mut self, s: &[u8]) -> Result<Self::Value, Foreign>;
+    fn make_list(&mut self, items: Vec<Self::Value>) -> Result<Self::Value, Foreign>;
+    /// A set; names are unique.
+    fn make_attrs(&mut self, attrs: Vec<(&[u8], Self::Value)>) -> Result<Self::Value, Foreign>;
+
+    /// Reports a warning to the user (Nix: `warning: …` on stderr).
+    fn warn(&mut self, message: &str);
+}

@@ -1,0 +1,196 @@
+//! `expandMultiService`: services-flake's `multiService` instances (docs/contract.md).
+//!
+//! One module becomes `services.<service>.<instance>`; the enabled instances'
+//! `outputs.settings` are handed on, unevaluated but for their process names, which must be
+//! unique across instances.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::host::{Host, Kind};
+use crate::path;
+use crate::path::Path;
+use crate::read::{self, Name};
+
+struct Instance<V> {
+    name: Name,
+    enable: bool,
+    namespace: Option<V>,
+    data_dir: Option<V>,
+    settings: Option<V>,
+}
+
+/// Expands the instances of one service: `builtins.expandMultiService`.
+pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
+    read::expect(h, arg, &Path::root(), Kind::Attrs, "a set")?;
+    let service = service_name(h, arg)?;
+    let instances_v = read::required(h, arg, "instances", &Path::root())?;
+    let base = path!["services", &service];
+
+    let mut instances = Vec::new();
+    let mut processes: BTreeMap<Name, usize> = BTreeMap::new();
+    for (name, i) in read::attrs(h, &instances_v, &path!["instances"])? {
+        let p = base.attr(&name);
+        read::expect(h, &i, &p, Kind::Attrs, "a set")?;
+        let enable = match read::field(h, &i, "enable")? {
+            Some(e) => read::boolean(h, &e, &p.attr("enable"))?,
+            None => false,
+        };
+        let mut settings = None;
+        if enable {
+            if let Some(outputs) = read::field(h, &i, "outputs")? {
+                let op = p.attr("outputs");
+                read::expect(h, &outputs, &op, Kind::Attrs, "a set")?;
+                if let Some(s) = read::field(h, &outputs, "settings")? {
+                    let sp = op.attr("settings");
+                    read::expect(h, &s, &sp, Kind::Attrs, "a set")?;
+                    let procs = read::field(h, &s, "processes")?;
+                    for (proc, _) in read::attrs_or_empty(h, procs.as_ref(), &sp.attr("processes"))? {
+                        if let Some(&first) = processes.get(&proc) {
+                            let first: &Instance<H::Value> = &instances[first];
+                            return Err(duplicate_process(&sp, &proc, &first.name, &name, &service));
+                        }
+                        processes.insert(proc, instances.len());
+                    }
+                    settings = Some(s);
+                }
+            }
+        }
+        instances.push(Instance {
+            namespace: read::field(h, &i, "namespace")?,
+            data_dir: read::field(h, &i, "dataDir")?,
+            name,
+            enable,
+            settings,
+        });
+    }
+    render(h, &service, &instances, &processes)
+}
+
+fn duplicate_process(settings_path: &Path, proc: &[u8], a: &[u8], b: &[u8], service: &[u8]) -> Error {
+    let [proc_s, a, b, service] = [proc, a, b, service].map(String::from_utf8_lossy);
+    Error::invalid(
+        settings_path.attr("processes").attr(proc),
+        format!(
+            "process '{proc_s}' is defined by both instances '{a}' and '{b}' of service '{service}'; \
+             process names must be unique across instances, so include the instance name in it \
+             (e.g. processes.\"${{name}}-{proc_s}\")"
+        ),
+    )
+}
+
+/// `service`, or the name derived from `module`.
+fn service_name<H: Host>(h: &mut H, arg: &H::Value) -> Result<Name> {
+    if let Some(s) = read::field(h, arg, "service")? {
+        if let Some(name) = read::string_or_null(h, &s, &path!["service"])? {
+            return Ok(name);
+        }
+    }
+    let module = match read::field(h, arg, "module")? {
+        Some(m) if h.kind(&m)? != Kind::Null => m,
+        _ => return Err(Error::invalid(path!["service"], "missing: give 'service' or 'module'")),
+    };
+    let text = match h.kind(&module)? {
+        Kind::String | Kind::Path => h.string(&module)?,
+        got => return Err(read::wrong_type(&path!["module"], "a path or a string", got)),
+    };
+    let name = name_from_module(&text);
+    if name.is_empty() {
+        return Err(Error::invalid(
+            path!["module"],
+            format!("cannot derive a service name from '{}'", String::from_utf8_lossy(&text)),
+        ));
+    }
+    Ok(name.to_vec())
+}
+
+/// `hello.nix` → `hello`, `./postgres` → `postgres`, `/nix/store/<hash>-kafka.nix` → `kafka`.
+pub fn name_from_module(module: &[u8]) -> &[u8] {
+    let mut s = module;
+    while let [rest @ .., b'/'] = s {
+        s = rest;
+    }
+    let (dir, mut base) = match s.iter().rposition(|&c| c == b'/') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (&s[..0], s),
+    };
+    let is_hash = |h: &[u8]| h.iter().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase());
+    if dir == b"/nix/store" && base.len() > 33 && base[32] == b'-' && is_hash(&base[..32]) {
+        base = &base[33..];
+    }
+    match base.iter().position(|&c| c == b'.') {
+        Some(i) => &base[..i],
+        None => base,
+    }
+}
+
+fn render<H: Host>(
+    h: &mut H,
+    service: &[u8],
+    instances: &[Instance<H::Value>],
+    processes: &BTreeMap<Name, usize>,
+) -> Result<H::Value> {
+    let empty_set = h.make_attrs(Vec::new())?;
+    let mut names = Vec::with_capacity(instances.len());
+    for i in instances {
+        names.push(h.make_string(&i.name)?);
+    }
+    let mut enabled = Vec::new();
+    let mut settings = Vec::new();
+    let mut instances_out = Vec::with_capacity(instances.len());
+    for (i, name) in instances.iter().zip(&names) {
+        if i.enable {
+            enabled.push(name.clone());
+            settings.push(i.settings.clone().unwrap_or_else(|| empty_set.clone()));
+        }
+        let namespace = match &i.namespace {
+            Some(v) => v.clone(),
+            None => h.make_string(&[service, b".", &i.name].concat())?,
+        };
+        let data_dir = match &i.data_dir {
+            Some(v) => v.clone(),
+            None => h.make_string(&[b"./data/", i.name.as_slice()].concat())?,
+        };
+        let enable = h.make_bool(i.enable)?;
+        let entry = h.make_attrs(vec![
+            (&b"name"[..], name.clone()),
+            (b"enable", enable),
+            (b"namespace", namespace),
+            (b"dataDir", data_dir),
+        ])?;
+        instances_out.push((i.name.as_slice(), entry));
+    }
+    let mut processes_out = Vec::with_capacity(processes.len());
+    for (p, &i) in processes {
+        processes_out.push((p.as_slice(), names[i].clone()));
+    }
+    let service_v = h.make_string(service)?;
+    let enabled = h.make_list(enabled)?;
+    let instances = h.make_attrs(instances_out)?;
+    let settings = h.make_list(settings)?;
+    let processes = h.make_attrs(processes_out)?;
+    Ok(h.make_attrs(vec![
+        (&b"service"[..], service_v),
+        (b"enabled", enabled),
+        (b"instances", instances),
+        (b"settings", settings),
+        (b"processes", processes),
+    ])?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_from_module;
+
+    #[test]
+    fn derives_service_names() {
+        let n = |s: &str| String::from_utf8(name_from_module(s.as_bytes()).to_vec()).unwrap();
+        assert_eq!(n("hello.nix"), "hello");
+        assert_eq!(n("/home/me/flake/postgres"), "postgres");
+        assert_eq!(n("./postgres/"), "postgres");
+        assert_eq!(n("apache-kafka.nix"), "apache-kafka");
+        assert_eq!(n("/nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello.nix"), "hello");
+        assert_eq!(n("/elsewhere/0123456789abcdfghijklmnpqrsvwxyz-hello.nix"), "0123456789abcdfghijklmnpqrsvwxyz-hello");
+        assert_eq!(n(".hidden"), "");
+    }
+}

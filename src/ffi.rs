@@ -1,0 +1,116 @@
+//! The bridge between the Rust core and the C++ shim (`cpp/shim.hh`).
+//!
+//! C++ calls the `extern "Rust"` entry points from its primops; Rust reads and builds Nix
+//! values through the `Ctx` the primop created, naming values by index (`u32`) into a table
+//! the garbage collector scans.
+
+#[cxx::bridge(namespace = "nix_instances")]
+pub mod bridge {
+    /// The kind of a forced Nix value.
+    #[derive(Debug)]
+    #[repr(u8)]
+    enum Kind {
+        Null,
+        Bool,
+        Int,
+        Float,
+        String,
+        Path,
+        Attrs,
+        List,
+        Function,
+        External,
+    }
+
+    /// One attribute: its name and a handle to its (unforced) value.
+    struct Attr {
+        name: Vec<u8>,
+        value: u32,
+    }
+
+    #[repr(u8)]
+    enum Status {
+        /// `value` is the result.
+        Ok,
+        /// The input is invalid: `message` is the error, raised like `throw`.
+        Invalid,
+        /// Nix raised an error while Rust forced a value: the shim re-throws it.
+        Foreign,
+        /// A bug (a Rust panic): `message` says what, raised as an evaluation error.
+        Internal,
+    }
+
+    struct Outcome {
+        status: Status,
+        value: u32,
+        message: String,
+    }
+
+    unsafe extern "C++" {
+        include!("nix-instances/cpp/shim.hh");
+
+        type Ctx;
+
+        fn force_kind(self: Pin<&mut Ctx>, v: u32) -> Result<Kind>;
+        fn attrs(self: Pin<&mut Ctx>, v: u32) -> Result<Vec<Attr>>;
+        fn attr(self: Pin<&mut Ctx>, v: u32, name: &[u8]) -> Result<u32>;
+        fn items(self: Pin<&mut Ctx>, v: u32) -> Result<Vec<u32>>;
+        fn string(self: &Ctx, v: u32) -> Result<&[u8]>;
+        fn integer(self: &Ctx, v: u32) -> Result<i64>;
+        fn boolean(self: &Ctx, v: u32) -> Result<bool>;
+
+        fn symbol(self: Pin<&mut Ctx>, name: &[u8]) -> Result<u32>;
+        fn make_null(self: Pin<&mut Ctx>) -> Result<u32>;
+        fn make_bool(self: Pin<&mut Ctx>, b: bool) -> Result<u32>;
+        fn make_int(self: Pin<&mut Ctx>, i: i64) -> Result<u32>;
+        fn make_string(self: Pin<&mut Ctx>, s: &[u8]) -> Result<u32>;
+        fn make_list(self: Pin<&mut Ctx>, items: &[u32]) -> Result<u32>;
+        fn make_attrs(self: Pin<&mut Ctx>, symbols: &[u32], items: &[u32]) -> Result<u32>;
+
+        fn warn(self: &Ctx, message: &str);
+    }
+
+    extern "Rust" {
+        fn expand_instances(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome;
+        fn expand_multi_service(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome;
+        fn crate_version() -> &'static str;
+    }
+}
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+
+use nix_instances_core::{instances, multi_service, Error};
+
+use crate::nix_host::NixHost;
+use bridge::{Ctx, Outcome, Status};
+
+fn crate_version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+// Each entry point catches panics: none may unwind into C++.
+
+fn expand_instances(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome {
+    outcome(catch_unwind(AssertUnwindSafe(|| instances::expand(&mut NixHost::new(ctx), &arg))))
+}
+
+fn expand_multi_service(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome {
+    outcome(catch_unwind(AssertUnwindSafe(|| multi_service::expand(&mut NixHost::new(ctx), &arg))))
+}
+
+fn outcome(result: std::thread::Result<Result<u32, Error>>) -> Outcome {
+    match result {
+        Ok(Ok(value)) => Outcome { status: Status::Ok, value, message: String::new() },
+        Ok(Err(e @ Error::Invalid { .. })) => Outcome { status: Status::Invalid, value: 0, message: e.to_string() },
+        Ok(Err(Error::Foreign(f))) => Outcome { status: Status::Foreign, value: 0, message: f.0 },
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_string());
+            Outcome { status: Status::Internal, value: 0, message: what }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The core's [`Host`] over real Nix values, through the shim's per-call `Ctx`.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+
+use nix_instances_core::error::Foreign;
+use nix_instances_core::{Host, Kind};
+
+use crate::ffi::bridge::{self, Ctx};
+
+/// Handle the shim returns for an absent attribute.
+const ABSENT: u32 = u32::MAX;
+
+pub struct NixHost<'a> {
+    ctx: Pin<&'a mut Ctx>,
+    /// Attribute names interned as shim symbols, each created once per call.
+    symbols: HashMap<Vec<u8>, u32>,
+}
+
+impl<'a> NixHost<'a> {
+    pub fn new(ctx: Pin<&'a mut Ctx>) -> Self {
+        NixHost { ctx, symbols: HashMap::new() }
+    }
+
+    fn symbol(&mut self, name: &[u8]) -> Result<u32, Foreign> {
+        if let Some(&s) = self.symbols.get(name) {
+            return Ok(s);
+        }
+        let s = self.ctx.as_mut().symbol(name).map_err(foreign)?;
+        self.symbols.insert(name.to_vec(), s);
+        Ok(s)
+    }
+}
+
+fn foreign(e: cxx::Exception) -> Foreign {
+    Foreign(e.what().to_string())
+}
+
+impl Host for NixHost<'_> {
+    type Value = u32;
+
+    fn kind(&mut self, v: &u32) -> Result<Kind, Foreign> {
+        let k = self.ctx.as_mut().force_kind(*v).map_err(foreign)?;
+        Ok(match k {
+            bridge::Kind::Null => Kind::Null,
+            bridge::Kind::Bool => Kind::Bool,
+            bridge::Kind::Int => Kind::Int,
+            bridge::Kind::Float => Kind::Float,
+            bridge::Kind::String => Kind::String,
+            bridge::Kind::Path => Kind::Path,
+            bridge::Kind::Attrs => Kind::Attrs,
+            bridge::Kind::List => Kind::List,
+            bridge::Kind::Function => Kind::Function,
+            _ => Kind::External,
+        })
+    }
+
+    fn attrs(&mut self, v: &u32) -> Result<Vec<(Vec<u8>, u32)>, Foreign> {
+        let attrs = self.ctx.as_mut().attrs(*v).map_err(foreign)?;
+        Ok(attrs.into_iter().map(|a| (a.name, a.value)).collect())
+    }
+
+    fn attr(&mut self, v: &u32, name: &[u8]) -> Result<Option<u32>, Foreign> {
+        let a = self.ctx.as_mut().attr(*v, name).map_err(foreign)?;
+        Ok((a != ABSENT).then_some(a))
+    }
+
+    fn items(&mut self, v: &u32) -> Result<Vec<u32>, Foreign> {
+        self.ctx.as_mut().items(*v).map_err(foreign)
+    }
+
+    fn string(&mut self, v: &u32) -> Result<Vec<u8>, Foreign> {
+        self.ctx.string(*v).map(<[u8]>::to_vec).map_err(foreign)
+    }
+
+    fn int(&mut self, v: &u32) -> Result<i64, Foreign> {
+        self.ctx.integer(*v).map_err(foreign)
+    }
+
+    fn bool(&mut self, v: &u32) -> Result<bool, Foreign> {
+        self.ctx.boolean(*v).map_err(foreign)
+    }
+
+    fn make_null(&mut self) -> Result<u32, Foreign> {
+        self.ctx.as_mut().make_null().map_err(foreign)
+    }
+
+    fn make_bool(&mut self, b: bool) -> Result<u32, Foreign> {
+        self.ctx.as_mut().make_bool(b).map_err(foreign)
+    }
+
+    fn make_int(&mut self, i: i64) -> Result<u32, Foreign> {
+        self.ctx.as_mut().make_int(i).map_err(foreign)
+    }
+
+    fn make_string(&mut self, s: &[u8]) -> Result<u32, Foreign> {
+        self.ctx.as_mut().make_string(s).map_err(foreign)
+    }
+
+    fn make_list(&mut self, items: Vec<u32>) -> Result<u32, Foreign> {
+        self.ctx.as_mut().make_list(&items).map_err(foreign)
+    }
+
+    fn make_attrs(&mut self, attrs: Vec<(&[u8], u32)>) -> Result<u32, Foreign> {
+        let mut symbols = Vec::with_capacity(attrs.len());
+        let mut values = Vec::with_capacity(attrs.len());
+        for (name, v) in attrs {
+            symbols.push(self.symbol(name)?);
+            values.push(v);
+        }
+        self.ctx.as_mut().make_attrs(&symbols, &values).map_err(foreign)
+    }
+
+    fn warn(&mut self, message: &str) {
+        self.ctx.warn(message);
+    }
+}

@@ -51,6 +51,9 @@ fn main() {
         .flag_if_supported("-Wno-unused-parameter")
         .flag_if_supported("-Wno-deprecated-declarations")
         .flag_if_supported("-Wno-missing-field-initializers");
+    if std::env::var_os("CARGO_FEATURE_TEST_HOOKS").is_some() {
+        build.define("NIX_INSTANCES_TEST_HOOKS", None);
+    }
     for (k, v) in &nix.defines {
         build.define(k, v.as_deref());
     }

@@ -4,6 +4,9 @@
 #include "nix-instances/src/ffi.rs.h"
 
 #include <cstdio>
+#ifdef NIX_INSTANCES_TEST_HOOKS
+#  include <gc/gc.h>
+#endif
 #include <limits>
 
 namespace nix_instances {
@@ -22,6 +25,9 @@ uint32_t Ctx::add(nix::Value * v)
 {
     if (values.size() >= absent) throw nix::Error("nix-instances: too many values in one call");
     values.push_back(v);
+#ifdef NIX_INSTANCES_TEST_HOOKS
+    if (collect_every && values.size() % collect_every == 0) GC_gcollect();
+#endif
     return uint32_t(values.size() - 1);
 }
 
@@ -162,10 +168,16 @@ using Entry = Outcome (*)(Ctx &, uint32_t);
 
 // Runs `entry` (Rust) on the argument and sets `v` to its result, or throws: the original
 // exception if Nix raised one, a throw-like error for invalid input, an EvalError otherwise.
-static void run(Entry entry, nix::EvalState & state, compat::PosArg pos, nix::Value * arg, nix::Value & v)
+static void run(Entry entry, nix::EvalState & state, compat::PosArg pos, nix::Value * arg, nix::Value & v,
+                size_t collect_every = 0)
 {
     auto held = compat::hold(pos);
     Ctx ctx(state, held);
+#ifdef NIX_INSTANCES_TEST_HOOKS
+    ctx.collect_every = collect_every;
+#else
+    (void) collect_every;
+#endif
     pending_exception() = nullptr;
     auto outcome = entry(ctx, ctx.add(arg));
     auto pending = std::exchange(pending_exception(), nullptr);
@@ -195,6 +207,23 @@ static void prim_expandMultiService(nix::EvalState & state, compat::PosArg pos, 
 {
     run(entry_multi_service, state, pos, args[0], v);
 }
+
+#ifdef NIX_INSTANCES_TEST_HOOKS
+static Outcome entry_test_panic(Ctx & ctx, uint32_t arg) { return test_panic(ctx, arg); }
+
+static void prim_testPanic(nix::EvalState & state, compat::PosArg pos, nix::Value ** args, nix::Value & v)
+{
+    run(entry_test_panic, state, pos, args[0], v);
+}
+
+// `nixInstancesTestGcStress "instances" arg`: the expansion with a full collection every 64 values.
+static void prim_testGcStress(nix::EvalState & state, compat::PosArg pos, nix::Value ** args, nix::Value & v)
+{
+    compat::force(state, *args[0], compat::hold(pos));
+    auto which = compat::string(*args[0]);
+    run(which == "instances" ? entry_instances : entry_multi_service, state, pos, args[1], v, 64);
+}
+#endif
 
 static void prim_version(nix::EvalState &, compat::PosArg, nix::Value **, nix::Value & v)
 {
@@ -238,6 +267,11 @@ static bool register_primops()
         "(`{ service ? null; module ? null; instances; }`): names, defaults, the enabled "
         "instances' settings and which instance defines each process. See docs/contract.md.",
         prim_expandMultiService);
+#ifdef NIX_INSTANCES_TEST_HOOKS
+    compat::register_primop("__nixInstancesTestPanic", {"x"}, 1, "Test hook: a panic in Rust.", prim_testPanic);
+    compat::register_primop("__nixInstancesTestGcStress", {"which", "arg"}, 2,
+        "Test hook: an expansion with forced garbage collections.", prim_testGcStress);
+#endif
     return true;
 }
 

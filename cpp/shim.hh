@@ -51,6 +51,11 @@ public:
 
     void warn(rust::Str message) const;
 
+#ifdef NIX_INSTANCES_TEST_HOOKS
+    // Test hook: run a full garbage collection every `n` values Rust holds (0: never).
+    size_t collect_every = 0;
+#endif
+
 private:
     nix::EvalState & state;
     compat::PosHold pos;

@@ -74,6 +74,10 @@ pub mod bridge {
         fn expand_instances(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome;
         fn expand_multi_service(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome;
         fn crate_version() -> &'static str;
+
+        /// Test hook (feature `test-hooks` only): panics inside the core.
+        #[cfg(feature = "test-hooks")]
+        fn test_panic(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome;
     }
 }
 
@@ -92,11 +96,38 @@ fn crate_version() -> &'static str {
 // Each entry point catches panics: none may unwind into C++.
 
 fn expand_instances(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome {
-    outcome(catch_unwind(AssertUnwindSafe(|| instances::expand(&mut NixHost::new(ctx), &arg))))
+    contained(|| instances::expand(&mut NixHost::new(ctx), &arg))
 }
 
 fn expand_multi_service(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome {
-    outcome(catch_unwind(AssertUnwindSafe(|| multi_service::expand(&mut NixHost::new(ctx), &arg))))
+    contained(|| multi_service::expand(&mut NixHost::new(ctx), &arg))
+}
+
+thread_local! {
+    /// Where the last panic happened, recorded by the panic hook for the error message.
+    static PANIC_LOCATION: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, turning a panic into an `Internal` outcome. The panic hook is replaced once by one
+/// that only records the location: the message reaches the user as a Nix error instead.
+fn contained(f: impl FnOnce() -> Result<u32, Error>) -> Outcome {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let at = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+            PANIC_LOCATION.with(|p| *p.borrow_mut() = at);
+        }))
+    });
+    outcome(catch_unwind(AssertUnwindSafe(f)))
+}
+
+#[cfg(feature = "test-hooks")]
+fn test_panic(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome {
+    contained(|| {
+        let mut host = NixHost::new(ctx);
+        let kind = nix_instances_core::Host::kind(&mut host, &arg)?;
+        panic!("deliberate panic from the test hook (argument was {kind:?})")
+    })
 }
 
 fn outcome(result: std::thread::Result<Result<u32, Error>>) -> Outcome {
@@ -110,7 +141,9 @@ fn outcome(result: std::thread::Result<Result<u32, Error>>) -> Outcome {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a panic".to_string());
-            Outcome { status: Status::Internal, value: 0, message: what }
+            let at = PANIC_LOCATION.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "unknown place".into());
+            let message = format!("{what} (at {at}); please report this as a bug of nix-instances");
+            Outcome { status: Status::Internal, value: 0, message }
         }
     }
 }

@@ -368,7 +368,7 @@ fn check_max_instances<V>(inv: &Inventory<V>) -> Result<()> {
     for (id, module) in &inv.modules {
         let Some(max) = module.max_instances else { continue };
         let users = instances_of_module(inv, id);
-        if (users.len() as i64) > max {
+        if !users.is_empty() && (users.len() as i64) > max {
             let first_over = users[max.max(0) as usize];
             return Err(Error::invalid(
                 path!["instances", first_over],

@@ -115,7 +115,7 @@ pub fn name_from_module(module: &[u8]) -> &[u8] {
         None => (&s[..0], s),
     };
     let is_hash = |h: &[u8]| h.iter().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase());
-    if dir == b"/nix/store" && base.len() > 33 && base[32] == b'-' && is_hash(&base[..32]) {
+    if dir == b"/nix/store" && base.len() >= 33 && base[32] == b'-' && is_hash(&base[..32]) {
         base = &base[33..];
     }
     match base.iter().position(|&c| c == b'.') {

@@ -16,5 +16,10 @@ let
 in
 {
   inherit hasPlugin pure expandInstances expandMultiService;
+
+  # A drop-in for services-flake's `multiService`: `multiService ./hello.nix` or
+  # `multiService { name = "hello"; module = …; }` is a module declaring
+  # `services.<service>.<instance>` and feeding the enabled instances' settings to `settings`.
+  multiService = import ./multi-service-module.nix { inherit expandMultiService; };
   version = if hasPlugin then builtins.nixInstancesVersion else null;
 }

@@ -1,0 +1,476 @@
+# Pure-Nix twin of `builtins.expandInstances` (docs/contract.md, "expandInstances").
+#
+#   import ./expand-instances.nix args  ->  { instances; modules; machines; tags; warnings; }
+#
+# Only `builtins`. All structural checks run (in contract order) before the result
+# attribute set is produced, so `builtins.tryEval (expandInstances bad)` fails like the
+# primop does. `settings`, `extraModules` and unknown attributes are never forced; they are
+# passed through as the very input values.
+args:
+let
+  C = import ./internal/common.nix;
+
+  inherit (builtins)
+    all
+    attrNames
+    attrValues
+    concatMap
+    elemAt
+    genList
+    groupBy
+    isAttrs
+    isInt
+    isList
+    isString
+    length
+    listToAttrs
+    mapAttrs
+    seq
+    zipAttrsWith
+    ;
+  inherit (C)
+    typeError
+    missing
+    errorAt
+    didYouMean
+    joinNames
+    showPath
+    ;
+
+  # ---------------------------------------------------------------------------
+  # Generic checkers: each returns true or throws.
+
+  # f index item, for every item of a list, in order
+  allIndexed = f: l: all (k: f k (elemAt l k)) (genList (k: k) (length l));
+
+  checkSet = path: v: isAttrs v || typeError path "a set" v;
+
+  checkStringList =
+    path: v:
+    (isList v || typeError path "a list" v)
+    && (all isString v || allIndexed (k: x: isString x || typeError (path ++ [ k ]) "a string" x) v);
+
+  checkIntOrNull = path: v: v == null || isInt v || typeError path "an integer or null" v;
+
+  # ---------------------------------------------------------------------------
+  # Inputs (only looked at after the checks that validate them).
+
+  machines = args.machines;
+  machineNames = attrNames machines;
+  tagsArg = args.tags or { };
+  tagsArgNames = attrNames tagsArg;
+  modules = args.modules or { };
+  moduleIds = attrNames modules;
+  instances = args.instances;
+  instanceNames = attrNames instances;
+
+  noMachine = path: m: errorAt path "no machine named '${m}'${didYouMean m machineNames}";
+
+  # ---------------------------------------------------------------------------
+  # 1. the argument
+  check1 =
+    (isAttrs args || typeError [ ] "a set" args)
+    && (args ? machines || missing [ "machines" ])
+    && (args ? instances || missing [ "instances" ]);
+
+  # 2. machines
+  checkMachine =
+    m:
+    let
+      v = machines.${m};
+      p = [
+        "machines"
+        m
+      ];
+      class = v.machineClass or "nixos";
+      cp = p ++ [ "machineClass" ];
+    in
+    checkSet p v
+    && checkStringList (p ++ [ "tags" ]) (v.tags or [ ])
+    && (isString class || typeError cp "a string" class)
+    && (
+      class == "nixos"
+      || class == "darwin"
+      || errorAt cp "expected \"nixos\" or \"darwin\", got \"${class}\""
+    );
+
+  check2 = checkSet [ "machines" ] machines && all checkMachine machineNames;
+
+  # 3. the `tags` argument
+  checkTag =
+    t:
+    let
+      l = tagsArg.${t};
+      p = [
+        "tags"
+        t
+      ];
+    in
+    checkStringList p l
+    && (
+      all (x: machines ? ${x}) l || allIndexed (j: x: machines ? ${x} || noMachine (p ++ [ j ]) x) l
+    );
+
+  check3 = checkSet [ "tags" ] tagsArg && all checkTag tagsArgNames;
+
+  # 4. modules
+  checkModule =
+    id:
+    let
+      v = modules.${id};
+      p = [
+        "modules"
+        id
+      ];
+      roles = v.roles or null;
+      cs = v.constraints or { };
+      csp = p ++ [ "constraints" ];
+    in
+    checkSet p v
+    && (roles == null || checkStringList (p ++ [ "roles" ]) roles)
+    && checkIntOrNull (p ++ [ "maxInstances" ]) (v.maxInstances or null)
+    && checkSet csp cs
+    && all (
+      r:
+      let
+        c = cs.${r};
+        cp = csp ++ [ r ];
+      in
+      checkSet cp c
+      && checkIntOrNull (cp ++ [ "minMachines" ]) (c.minMachines or null)
+      && checkIntOrNull (cp ++ [ "maxMachines" ]) (c.maxMachines or null)
+    ) (attrNames cs);
+
+  check4 = checkSet [ "modules" ] modules && all checkModule moduleIds;
+
+  # Allowed roles per module id: null (any) or { list = sorted unique; set = {...}; }
+  moduleRoles = mapAttrs (
+    id: v:
+    let
+      roles = v.roles or null;
+      set = listToAttrs (
+        map (r: {
+          name = r;
+          value = null;
+        }) roles
+      );
+    in
+    if roles == null then
+      null
+    else
+      {
+        inherit set;
+        list = attrNames set;
+      }
+  ) modules;
+
+  # 5. instances
+  checkRole =
+    i: r: v: p:
+    let
+      id = instInfo.${i}.moduleId;
+      allowed = moduleRoles.${id} or null;
+      ms = v.machines or { };
+      mp = p ++ [ "machines" ];
+      ts = v.tags or { };
+      tp = p ++ [ "tags" ];
+    in
+    checkSet p v
+    && (
+      allowed == null
+      || allowed.set ? ${r}
+      || errorAt p "module '${id}' has no role '${r}'${didYouMean r allowed.list}; its roles: ${joinNames allowed.list}"
+    )
+    && checkSet mp ms
+    && all (
+      m:
+      let
+        e = ms.${m};
+        ep = mp ++ [ m ];
+      in
+      checkSet ep e && (machines ? ${m} || noMachine ep m)
+    ) (attrNames ms)
+    && (
+      if isAttrs ts then
+        all (t: checkSet (tp ++ [ t ]) ts.${t}) (attrNames ts)
+      else if isList ts then
+        all isString ts || allIndexed (k: x: isString x || typeError (tp ++ [ k ]) "a string" x) ts
+      else
+        typeError tp "a set or a list of tag names" ts
+    );
+
+  checkInstance =
+    i:
+    let
+      v = instances.${i};
+      p = [
+        "instances"
+        i
+      ];
+      mod = v.module or { };
+      mp = p ++ [ "module" ];
+      name = mod.name or i;
+      input = mod.input or null;
+      roles = v.roles or { };
+      rp = p ++ [ "roles" ];
+    in
+    checkSet p v
+    && checkSet mp mod
+    && (isString name || typeError (mp ++ [ "name" ]) "a string" name)
+    && (input == null || isString input || typeError (mp ++ [ "input" ]) "a string or null" input)
+    && checkSet rp roles
+    && all (r: checkRole i r roles.${r} (rp ++ [ r ])) (attrNames roles);
+
+  check5 = checkSet [ "instances" ] instances && all checkInstance instanceNames;
+
+  # 6. maxInstances
+  check6 = all (
+    id:
+    let
+      n = modules.${id}.maxInstances or null;
+      used = instancesByModule.${id} or [ ];
+      at = if n < 0 then 0 else n;
+    in
+    n == null
+    || length used <= at
+    || errorAt [
+      "instances"
+      (elemAt used at)
+    ] "module '${id}' allows at most ${toString n} instances; used by ${joinNames used}"
+  ) moduleIds;
+
+  # 7. constraints
+  check7 = all (
+    i:
+    let
+      id = instInfo.${i}.moduleId;
+      cs = modules.${id}.constraints or { };
+      roles = instRoles.${i};
+    in
+    all (
+      r:
+      let
+        c = cs.${r};
+        k = if roles ? ${r} then length (attrNames roles.${r}.machines) else 0;
+        min = c.minMachines or null;
+        max = c.maxMachines or null;
+        p = [
+          "instances"
+          i
+          "roles"
+          r
+        ];
+      in
+      (
+        min == null
+        || k >= min
+        || errorAt p "module '${id}' needs at least ${toString min} machines in role '${r}', got ${toString k}"
+      )
+      && (
+        max == null
+        || k <= max
+        || errorAt p "module '${id}' needs at most ${toString max} machines in role '${r}', got ${toString k}"
+      )
+    ) (attrNames cs)
+  ) instanceNames;
+
+  checked = check1 && check2 && check3 && check4 && check5 && check6 && check7;
+
+  # ---------------------------------------------------------------------------
+  # Tags
+
+  # machine -> [ tags of the `tags` argument listing it ]
+  argTagsOf = zipAttrsWith (m: ts: ts) (
+    map (
+      t:
+      listToAttrs (
+        map (m: {
+          name = m;
+          value = t;
+        }) tagsArg.${t}
+      )
+    ) tagsArgNames
+  );
+
+  computed = class: builtins.filter (t: !(tagsArg ? ${t})) [ "all" class ];
+  computedNixos = computed "nixos";
+  computedDarwin = computed "darwin";
+
+  # machine -> { <effective tag> = <machine name>; }
+  tagSetOf = mapAttrs (
+    m: v:
+    listToAttrs (
+      map
+        (t: {
+          name = t;
+          value = m;
+        })
+        (
+          (v.tags or [ ])
+          ++ (argTagsOf.${m} or [ ])
+          ++ (if (v.machineClass or "nixos") == "darwin" then computedDarwin else computedNixos)
+        )
+    )
+  ) machines;
+
+  # tag -> sorted machines carrying it (only tags carried by at least one machine)
+  tagMembers = zipAttrsWith (t: ms: ms) (attrValues tagSetOf);
+
+  # tag -> { <machine> = null; }
+  tagMemberSet = mapAttrs (
+    t: ms:
+    listToAttrs (
+      map (m: {
+        name = m;
+        value = null;
+      }) ms
+    )
+  ) tagMembers;
+
+  tagsInUse = attrNames tagMembers;
+
+  outTags =
+    mapAttrs (_: _: [ ]) (
+      tagsArg
+      // {
+        all = null;
+        nixos = null;
+        darwin = null;
+      }
+    )
+    // tagMembers;
+
+  # ---------------------------------------------------------------------------
+  # Instances
+
+  instInfo = mapAttrs (
+    i: v:
+    let
+      mod = v.module or { };
+      name = mod.name or i;
+      input = mod.input or null;
+    in
+    {
+      module = { inherit name input; };
+      moduleId = if input == null then "<clan-core>-${name}" else "${input}-${name}";
+    }
+  ) instances;
+
+  # role tags, normalised to a set { <t> = { settings ? ...; }; }
+  roleTagEntries =
+    role:
+    let
+      ts = role.tags or { };
+    in
+    if isList ts then
+      listToAttrs (
+        map (t: {
+          name = t;
+          value = { };
+        }) ts
+      )
+    else
+      ts;
+
+  expandRole =
+    role:
+    let
+      explicit = role.machines or { };
+      tagEntries = roleTagEntries role;
+    in
+    {
+      machines =
+        zipAttrsWith
+          (m: imports: {
+            settings.imports = if explicit ? ${m} then imports else [ { } ] ++ imports;
+          })
+          (
+            [ (mapAttrs (m: e: e.settings or { }) explicit) ]
+            ++ map (
+              t:
+              let
+                s = tagEntries.${t}.settings or { };
+              in
+              mapAttrs (_: _: s) (tagMemberSet.${t} or { })
+            ) (attrNames tagEntries)
+          );
+      settings = role.settings or { };
+      extraModules = role.extraModules or [ ];
+    };
+
+  instRoles = mapAttrs (i: v: mapAttrs (r: expandRole) (v.roles or { })) instances;
+
+  outInstances = mapAttrs (i: info: info // { roles = instRoles.${i}; }) instInfo;
+
+  instancesByModule = groupBy (i: instInfo.${i}.moduleId) instanceNames;
+
+  # ---------------------------------------------------------------------------
+  # Machines
+
+  # instance -> { <machine> = [ <role> ... ]; }
+  machineRolesOf = mapAttrs (
+    i: roles:
+    zipAttrsWith (m: rs: rs) (map (r: mapAttrs (_: _: r) roles.${r}.machines) (attrNames roles))
+  ) instRoles;
+
+  # machine -> { <i> = { roles = [ ... ]; }; }
+  machineInstances = zipAttrsWith (m: vs: listToAttrs vs) (
+    map (
+      i:
+      mapAttrs (m: rs: {
+        name = i;
+        value.roles = rs;
+      }) machineRolesOf.${i}
+    ) instanceNames
+  );
+
+  outMachines = mapAttrs (m: _: {
+    tags = attrNames tagSetOf.${m};
+    instances = machineInstances.${m} or { };
+  }) machines;
+
+  # ---------------------------------------------------------------------------
+  # Warnings
+
+  warningList = concatMap (
+    i:
+    let
+      roles = instances.${i}.roles or { };
+    in
+    concatMap (
+      r:
+      concatMap (
+        t:
+        if tagMembers ? ${t} then
+          [ ]
+        else
+          [
+            "${
+              showPath [
+                "instances"
+                i
+                "roles"
+                r
+                "tags"
+                t
+              ]
+            }: tag '${t}' matches no machine${didYouMean t tagsInUse}; tags in use: ${joinNames tagsInUse}"
+          ]
+      ) (attrNames (roleTagEntries roles.${r}))
+    ) (attrNames roles)
+  ) instanceNames;
+
+  # Forcing `warnings` traces each warning once, in order.
+  warnings = seq (builtins.foldl' (
+    acc: w: builtins.trace "warning: ${w}" acc
+  ) null warningList) warningList;
+
+  result = {
+    instances = outInstances;
+    modules = instancesByModule;
+    machines = outMachines;
+    tags = outTags;
+    inherit warnings;
+  };
+in
+if checked then result else throw "expandInstances: internal error"

@@ -1,0 +1,178 @@
+# Helpers shared by the pure-Nix twins (see docs/contract.md, "Common conventions").
+# Only `builtins`; no nixpkgs.
+let
+  inherit (builtins)
+    concatStringsSep
+    elemAt
+    foldl'
+    genList
+    isInt
+    isString
+    length
+    lessThan
+    match
+    replaceStrings
+    sort
+    stringLength
+    substring
+    typeOf
+    ;
+
+  min = a: b: if a < b then a else b;
+  max = a: b: if a > b then a else b;
+
+  # A segment that is a plain identifier is written as is; anything else is quoted.
+  isIdentifier = s: match "[a-zA-Z_][a-zA-Z0-9_'-]*" s != null;
+
+  quote = s: "\"" + replaceStrings [ "\\" "\"" ] [ "\\\\" "\\\"" ] s + "\"";
+
+  showSegment = s: if isIdentifier s then s else quote s;
+
+  # showPath [ "machines" "my host" "tags" 0 ] == ''machines."my host".tags[0]''
+  # Strings are attribute names, integers are list indices.
+  showPath =
+    path:
+    foldl' (
+      acc: seg:
+      if isInt seg then
+        acc + "[${toString seg}]"
+      else if acc == "" then
+        showSegment seg
+      else
+        acc + "." + showSegment seg
+    ) "" path;
+
+  # "<path>: <msg>"; the empty path (the argument itself) gives just "<msg>".
+  showAt = path: msg: let p = showPath path; in if p == "" then msg else "${p}: ${msg}";
+
+  errorAt = path: msg: throw (showAt path msg);
+
+  typeNames = {
+    set = "a set";
+    list = "a list";
+    string = "a string";
+    bool = "a Boolean";
+    int = "an integer";
+    float = "a float";
+    null = "null";
+    path = "a path";
+    lambda = "a function";
+  };
+
+  # typeName {} == "a set"
+  typeName = v: let t = typeOf v; in typeNames.${t} or t;
+
+  typeErrorMessage = path: expected: v: showAt path "expected ${expected}, got ${typeName v}";
+
+  # throws "<path>: expected <expected>, got <typeName v>"
+  typeError = path: expected: v: throw (typeErrorMessage path expected v);
+
+  missingMessage = path: showAt path "missing required attribute";
+  missing = path: throw (missingMessage path);
+
+  # Sorted names joined with ", "; the empty list is "(none)".
+  joinNames = names: if names == [ ] then "(none)" else concatStringsSep ", " (sort lessThan names);
+
+  # Levenshtein distance in bytes.
+  levenshtein =
+    a: b:
+    let
+      n = stringLength a;
+      m = stringLength b;
+      bChars = genList (j: substring j 1 b) m;
+      row0 = genList (j: j) (m + 1);
+      step =
+        prev: i:
+        let
+          ca = substring i 1 a;
+          row = genList (
+            j:
+            if j == 0 then
+              i + 1
+            else
+              min (min (elemAt prev j + 1) (elemAt row (j - 1) + 1)) (
+                elemAt prev (j - 1) + (if elemAt bChars (j - 1) == ca then 0 else 1)
+              )
+          ) (m + 1);
+        in
+        # force the row so thunk chains stay short
+        builtins.deepSeq row row;
+    in
+    if n == 0 then
+      m
+    else if m == 0 then
+      n
+    else
+      elemAt (foldl' step row0 (genList (i: i) n)) m;
+
+  # The best suggestion for `x` among `candidates` (a list of strings), or null.
+  # Candidates at the smallest distance d with d <= max(2, len(x) / 3); alphabetically
+  # smallest of those.
+  suggest =
+    x: candidates:
+    let
+      lx = stringLength x;
+      bound = max 2 (lx / 3);
+      best = foldl' (
+        acc: c:
+        let
+          diff = stringLength c - lx;
+          absDiff = if diff < 0 then -diff else diff;
+        in
+        # the length difference is a lower bound of the distance
+        if absDiff > bound || (acc != null && absDiff > acc.d) then
+          acc
+        else
+          let
+            d = levenshtein x c;
+          in
+          if d > bound then
+            acc
+          else if acc == null || d < acc.d || (d == acc.d && c < acc.name) then
+            {
+              inherit d;
+              name = c;
+            }
+          else
+            acc
+      ) null candidates;
+    in
+    if best == null then null else best.name;
+
+  # " (did you mean 'y'?)" or "".
+  didYouMean =
+    x: candidates:
+    let
+      s = suggest x candidates;
+    in
+    if s == null then "" else " (did you mean '${s}'?)";
+
+  # Type-check helpers: return the value when it has the type, else throw.
+  expectSet = path: v: if builtins.isAttrs v then v else typeError path "a set" v;
+  expectList = path: v: if builtins.isList v then v else typeError path "a list" v;
+  expectString = path: v: if isString v then v else typeError path "a string" v;
+  expectBool = path: v: if builtins.isBool v then v else typeError path "a Boolean" v;
+in
+{
+  inherit
+    isIdentifier
+    quote
+    showSegment
+    showPath
+    showAt
+    errorAt
+    typeName
+    typeErrorMessage
+    typeError
+    missingMessage
+    missing
+    joinNames
+    levenshtein
+    suggest
+    didYouMean
+    expectSet
+    expectList
+    expectString
+    expectBool
+    ;
+}

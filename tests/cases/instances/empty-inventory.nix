@@ -1,0 +1,17 @@
+{
+  input = {
+    machines = { };
+    instances = { };
+  };
+  expect = {
+    instances = { };
+    modules = { };
+    machines = { };
+    tags = {
+      all = [ ];
+      nixos = [ ];
+      darwin = [ ];
+    };
+    warnings = [ ];
+  };
+}

@@ -1,0 +1,8 @@
+{
+  input = {
+    machines = { };
+    modules.m.constraints.server.minMachines = "1";
+    instances = { };
+  };
+  error = "modules.m.constraints.server.minMachines: expected an integer or null, got a string";
+}

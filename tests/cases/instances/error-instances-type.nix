@@ -1,0 +1,7 @@
+{
+  input = {
+    machines = { };
+    instances = null;
+  };
+  error = "instances: expected a set, got null";
+}

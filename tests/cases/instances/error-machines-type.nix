@@ -1,0 +1,7 @@
+{
+  input = {
+    machines = [ "web1" ];
+    instances = { };
+  };
+  error = "machines: expected a set, got a list";
+}

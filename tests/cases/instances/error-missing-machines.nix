@@ -1,0 +1,6 @@
+{
+  input = {
+    instances = { };
+  };
+  error = "machines: missing required attribute";
+}

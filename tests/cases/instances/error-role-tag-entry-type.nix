@@ -1,0 +1,7 @@
+{
+  input = {
+    machines.web1 = { };
+    instances.i.roles.r.tags.web = [ ];
+  };
+  error = "instances.i.roles.r.tags.web: expected a set, got a list";
+}

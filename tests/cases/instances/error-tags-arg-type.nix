@@ -1,0 +1,8 @@
+{
+  input = {
+    machines.m = { };
+    tags = [ "m" ];
+    instances = { };
+  };
+  error = "tags: expected a set, got a list";
+}

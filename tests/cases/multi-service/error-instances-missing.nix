@@ -1,0 +1,6 @@
+{
+  input = {
+    service = "web";
+  };
+  error = "instances: missing required attribute";
+}

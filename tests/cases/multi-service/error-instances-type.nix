@@ -1,0 +1,7 @@
+{
+  input = {
+    service = "web";
+    instances = [ { enable = true; } ];
+  };
+  error = "instances: expected a set, got a list";
+}

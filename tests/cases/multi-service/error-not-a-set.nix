@@ -1,0 +1,4 @@
+{
+  input = [ "hello" ];
+  error = "expected a set, got a list";
+}

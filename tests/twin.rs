@@ -1,0 +1,400 @@
+//! The primops, the pure-Nix twins and the CLI give the same answers: on every case file in
+//! tests/cases (with its expected result or exact error), on the laziness probes, and on
+//! randomly generated inventories, valid and broken.
+
+mod common;
+use common::{nix, repo, Eval};
+
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+
+struct Impl {
+    primop: &'static str,
+    twin: &'static str,
+    cli: &'static str,
+    cases: &'static str,
+}
+
+const INSTANCES: Impl = Impl {
+    primop: "builtins.expandInstances",
+    twin: "nix/expand-instances.nix",
+    cli: "expand",
+    cases: "tests/cases/instances",
+};
+const MULTI_SERVICE: Impl = Impl {
+    primop: "builtins.expandMultiService",
+    twin: "nix/multi-service.nix",
+    cli: "multi-service",
+    cases: "tests/cases/multi-service",
+};
+
+fn twin(i: &Impl) -> String {
+    format!("(import {}/{})", repo().display(), i.twin)
+}
+
+/// The CLI built by `cargo test --workspace` (core crate), beside this test's directory.
+fn cli() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let cli = exe.parent().unwrap().parent().unwrap().join("nix-instances");
+    assert!(cli.exists(), "{} is missing: run the workspace's tests (scripts/test.sh, or cargo test --workspace)", cli.display());
+    cli
+}
+
+fn run_cli(i: &Impl, input: &Value) -> Eval {
+    let dir = nix().dir().join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{}-{}.json", i.cli, std::process::id() as u128 * 1_000_000 + rand_u32() as u128));
+    std::fs::write(&file, serde_json::to_string(input).unwrap()).unwrap();
+    let out = std::process::Command::new(cli()).arg(i.cli).arg(&file).output().unwrap();
+    Eval::from(out)
+}
+
+fn rand_u32() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+fn cases(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "nix"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "too few case files in {dir}");
+    files
+}
+
+/// Both evaluations succeeded with the same value, or failed with the same message.
+fn assert_same(what: &str, a: &Eval, b: &Eval) {
+    assert!(!a.crashed && !b.crashed, "{what}: nix crashed:\n{}\n{}", a.stderr, b.stderr);
+    match (a.success, b.success) {
+        (true, true) => assert_eq!(a.json(), b.json(), "{what}: results differ"),
+        (false, false) => assert_eq!(a.error(), b.error(), "{what}: errors differ"),
+        _ => panic!("{what}: one failed, the other did not:\n--- a\n{}{}\n--- b\n{}{}", a.stdout, a.stderr, b.stdout, b.stderr),
+    }
+}
+
+/// Whether a value is plain JSON data all through (no paths, functions or throwing thunks):
+/// only such inputs can be handed to the CLI.
+const PLAIN: &str = r#"(let plain = v: let t = builtins.typeOf v; in
+    if t == "set" then builtins.all (n: plain v.${n}) (builtins.attrNames v)
+    else if t == "list" then builtins.all plain v
+    else builtins.elem t [ "null" "bool" "int" "float" "string" ];
+  in v: let r = builtins.tryEval (plain v); in r.success && r.value)"#;
+
+fn check_case_files(i: &Impl) {
+    for file in cases(i.cases) {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let case = format!("(import {})", file.display());
+        let meta = nix().eval(&format!("let c = {case}; in {{ error = c.error or null; expect = c ? expect; json = {PLAIN} c.input; }}"), false).json();
+        let primop = nix().eval(&format!("{} {case}.input", i.primop), true);
+        let pure = nix().eval(&format!("{} {case}.input", twin(i)), false);
+        if let Some(err) = meta["error"].as_str() {
+            assert_eq!(primop.error(), err, "{name}: primop");
+            assert_eq!(pure.error(), err, "{name}: twin");
+            let caught = nix().eval(&format!("(builtins.tryEval ({} {case}.input)).success", i.primop), true);
+            assert_eq!(caught.json(), json!(false), "{name}: the error is not catchable by tryEval");
+        } else {
+            assert!(meta["expect"].as_bool().unwrap(), "{name}: a case needs `expect` or `error`");
+            let expect = nix().eval(&format!("{case}.expect"), false).json();
+            assert_eq!(primop.json(), expect, "{name}: primop");
+            assert_eq!(pure.json(), expect, "{name}: twin");
+            if let Some(ws) = expect.get("warnings").and_then(Value::as_array) {
+                let printed: Vec<Value> = primop.warnings().into_iter().map(Value::from).collect();
+                assert_eq!(&printed, ws, "{name}: warnings printed by the primop");
+            }
+        }
+        if meta["json"].as_bool().unwrap() {
+            let input = nix().eval(&format!("{case}.input"), false).json();
+            assert_same(&format!("{name}: CLI vs primop"), &run_cli(i, &input), &primop);
+        }
+    }
+}
+
+#[test]
+fn instances_case_files() {
+    check_case_files(&INSTANCES);
+}
+
+#[test]
+fn multi_service_case_files() {
+    check_case_files(&MULTI_SERVICE);
+}
+
+#[test]
+fn laziness_probes_hold_for_primop_and_twin() {
+    for (probe, i) in [("instances-lazy.nix", &INSTANCES), ("multi-service-lazy.nix", &MULTI_SERVICE)] {
+        let path = repo().join("tests/cases").join(probe);
+        let primop = nix().eval(&format!("import {} {}", path.display(), i.primop), true);
+        assert_eq!(primop.json(), json!(true), "{probe} with the primop:\n{}", primop.stderr);
+        let pure = nix().eval(&format!("import {} {}", path.display(), twin(i)), false);
+        assert_eq!(pure.json(), json!(true), "{probe} with the twin:\n{}", pure.stderr);
+    }
+}
+
+// ---- random inventories ---------------------------------------------------------------------
+
+/// xorshift64*: small, seeded, reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len())]
+    }
+    fn subset<'a>(&mut self, xs: &[&'a str], percent: u64) -> Vec<&'a str> {
+        xs.iter().copied().filter(|_| self.chance(percent)).collect()
+    }
+}
+
+const MACHINES: &[&str] = &["web1", "web2", "db1", "db-2", "my host", "edge"];
+const TAGS: &[&str] = &["web", "db", "backup", "all", "nixos", "darwin", "edge"];
+const ROLES: &[&str] = &["server", "client", "peer"];
+const MODULE_NAMES: &[&str] = &["borg", "web", "vpn"];
+
+fn random_inventory(rng: &mut Rng, seed: u64) -> Value {
+    let machines: Vec<&str> = rng.subset(MACHINES, 60);
+    let mut ms = Map::new();
+    for m in &machines {
+        let mut v = Map::new();
+        if rng.chance(70) {
+            v.insert("tags".into(), json!(rng.subset(TAGS, 30)));
+        }
+        if rng.chance(30) {
+            v.insert("machineClass".into(), json!(rng.pick(&["nixos", "darwin"])));
+        }
+        if rng.chance(20) {
+            v.insert("deploy".into(), json!({ "host": m }));
+        }
+        ms.insert(m.to_string(), Value::Object(v));
+    }
+    let mut inv = Map::new();
+    inv.insert("machines".into(), Value::Object(ms));
+    if rng.chance(40) {
+        let mut tags = Map::new();
+        for t in rng.subset(TAGS, 25) {
+            tags.insert(t.into(), json!(rng.subset(&machines, 40)));
+        }
+        inv.insert("tags".into(), Value::Object(tags));
+    }
+    let mut instances = Map::new();
+    let mut module_ids = Vec::new();
+    for k in 0..rng.below(4) {
+        let name = format!("inst{k}");
+        let mut inst = Map::new();
+        let module_name = rng.pick(MODULE_NAMES);
+        let input = if rng.chance(30) { Some("my-input") } else { None };
+        if rng.chance(70) {
+            let mut m = Map::new();
+            m.insert("name".into(), json!(module_name));
+            if let Some(i) = input {
+                m.insert("input".into(), json!(i));
+            }
+            inst.insert("module".into(), Value::Object(m));
+            module_ids.push(format!("{}-{module_name}", input.unwrap_or("<clan-core>")));
+        } else {
+            module_ids.push(format!("<clan-core>-{name}"));
+        }
+        let mut roles = Map::new();
+        for r in rng.subset(ROLES, 50) {
+            let mut role = Map::new();
+            let mut rm = Map::new();
+            for m in rng.subset(&machines, 30) {
+                let entry = if rng.chance(50) { json!({ "settings": format!("S:{name}.{r}.{m}") }) } else { json!({}) };
+                rm.insert(m.into(), entry);
+            }
+            if !rm.is_empty() || rng.chance(30) {
+                role.insert("machines".into(), Value::Object(rm));
+            }
+            let tags = rng.subset(TAGS, 25);
+            if rng.chance(50) {
+                role.insert("tags".into(), json!(tags));
+            } else {
+                let mut ts = Map::new();
+                for t in tags {
+                    let entry = if rng.chance(50) { json!({ "settings": format!("S:{name}.{r}.tag.{t}") }) } else { json!({}) };
+                    ts.insert(t.into(), entry);
+                }
+                role.insert("tags".into(), Value::Object(ts));
+            }
+            if rng.chance(50) {
+                role.insert("settings".into(), json!({ "marker": format!("S:{name}.{r}") }));
+            }
+            if rng.chance(30) {
+                role.insert("extraModules".into(), json!([format!("E:{name}.{r}")]));
+            }
+            roles.insert(r.into(), Value::Object(role));
+        }
+        inst.insert("roles".into(), Value::Object(roles));
+        instances.insert(name, Value::Object(inst));
+    }
+    inv.insert("instances".into(), Value::Object(instances));
+    if rng.chance(40) && !module_ids.is_empty() {
+        let mut modules = Map::new();
+        let id = module_ids[rng.below(module_ids.len())].clone();
+        let mut m = Map::new();
+        if rng.chance(60) {
+            m.insert("roles".into(), json!(rng.subset(ROLES, 70)));
+        }
+        if rng.chance(40) {
+            m.insert("maxInstances".into(), json!(rng.below(3)));
+        }
+        if rng.chance(40) {
+            let mut cs = Map::new();
+            let r = rng.pick(ROLES);
+            cs.insert(r.into(), json!({ "minMachines": rng.below(2), "maxMachines": 1 + rng.below(3) }));
+            m.insert("constraints".into(), Value::Object(cs));
+        }
+        modules.insert(id, Value::Object(m));
+        inv.insert("modules".into(), Value::Object(modules));
+    }
+    let _ = seed;
+    Value::Object(inv)
+}
+
+/// Every structural position (never inside settings or extraModules).
+fn structural_paths(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    if let Some(last) = path.last() {
+        if last == "settings" || last == "extraModules" {
+            return;
+        }
+    }
+    out.push(path.clone());
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                path.push(k.clone());
+                structural_paths(child, path, out);
+                path.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                path.push(format!("#{i}"));
+                structural_paths(child, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn at_mut<'a>(v: &'a mut Value, path: &[String]) -> &'a mut Value {
+    path.iter().fold(v, |v, seg| match seg.strip_prefix('#') {
+        Some(i) => &mut v[i.parse::<usize>().unwrap()],
+        None => &mut v[seg.as_str()],
+    })
+}
+
+/// Breaks the inventory at one random structural position.
+fn break_somewhere(rng: &mut Rng, inv: &mut Value) {
+    let mut paths = Vec::new();
+    structural_paths(inv, &mut Vec::new(), &mut paths);
+    let path = paths[rng.below(paths.len())].clone();
+    let wrong = [json!(7), json!("x"), json!([1]), json!(true), json!(null), json!({}), json!({ "ghost": {} })];
+    let replacement = wrong[rng.below(wrong.len())].clone();
+    if path.is_empty() {
+        *inv = replacement;
+    } else if rng.chance(20) {
+        // delete instead
+        let (last, parent) = path.split_last().unwrap();
+        if let Some(obj) = at_mut(inv, parent).as_object_mut() {
+            obj.remove(last);
+        }
+    } else {
+        *at_mut(inv, &path) = replacement;
+    }
+}
+
+fn differential(i: &Impl, generate: fn(&mut Rng, u64) -> Value, count: u64) -> (usize, usize) {
+    let (mut ok, mut failed) = (0, 0);
+    for seed in 1..=count {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut input = generate(&mut rng, seed);
+        if rng.chance(40) {
+            break_somewhere(&mut rng, &mut input);
+        }
+        let file = nix().dir().join(format!("random-{}-{seed}.json", i.cli));
+        std::fs::write(&file, serde_json::to_string(&input).unwrap()).unwrap();
+        let arg = format!("(builtins.fromJSON (builtins.readFile {}))", file.display());
+        let primop = nix().eval(&format!("{} {arg}", i.primop), true);
+        let pure = nix().eval(&format!("{} {arg}", twin(i)), false);
+        let what = format!("seed {seed}: {input}");
+        assert_same(&format!("{what}\nprimop vs twin"), &primop, &pure);
+        assert_same(&format!("{what}\nCLI vs primop"), &run_cli(i, &input), &primop);
+        if primop.success {
+            ok += 1
+        } else {
+            failed += 1
+        }
+    }
+    (ok, failed)
+}
+
+#[test]
+fn random_inventories_agree() {
+    let (ok, failed) = differential(&INSTANCES, random_inventory, 120);
+    eprintln!("random inventories: {ok} expanded, {failed} rejected, all alike in primop, twin and CLI");
+    assert!(ok >= 30 && failed >= 20, "the generator should make both kinds: {ok} valid, {failed} invalid");
+}
+
+fn random_services(rng: &mut Rng, _seed: u64) -> Value {
+    let mut instances = Map::new();
+    for k in 0..rng.below(5) {
+        let name = format!("{}{k}", rng.pick(&["hello", "pg", "my svc"]));
+        let mut inst = Map::new();
+        if rng.chance(70) {
+            inst.insert("enable".into(), json!(rng.chance(70)));
+        }
+        if rng.chance(30) {
+            inst.insert("namespace".into(), json!(format!("ns-{k}")));
+        }
+        if rng.chance(30) {
+            inst.insert("dataDir".into(), json!(format!("/data/{k}")));
+        }
+        if rng.chance(80) {
+            let mut procs = Map::new();
+            for p in rng.subset(&["hello", "worker", "db"], 30) {
+                procs.insert(format!("{p}"), json!({ "command": format!("C:{name}.{p}") }));
+            }
+            procs.insert(name.clone(), json!({ "command": format!("C:{name}") }));
+            inst.insert("outputs".into(), json!({ "settings": { "processes": procs, "other": "O" } }));
+        }
+        instances.insert(name, Value::Object(inst));
+    }
+    let mut arg = Map::new();
+    match rng.below(3) {
+        0 => {
+            arg.insert("service".into(), json!("hello"));
+        }
+        1 => {
+            arg.insert("module".into(), json!(rng.pick(&["./hello.nix", "/x/postgres/", "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-apache-kafka.nix"])));
+        }
+        _ => {
+            arg.insert("module".into(), json!("./x.nix"));
+            arg.insert("service".into(), json!(null));
+        }
+    }
+    arg.insert("instances".into(), Value::Object(instances));
+    Value::Object(arg)
+}
+
+#[test]
+fn random_services_agree() {
+    let (ok, failed) = differential(&MULTI_SERVICE, random_services, 60);
+    eprintln!("random services: {ok} expanded, {failed} rejected, all alike in primop, twin and CLI");
+    assert!(ok >= 15 && failed >= 5, "the generator should make both kinds: {ok} valid, {failed} invalid");
+}

@@ -575,3 +575,124 @@ fn render<H: Host>(
         (b"warnings", warnings),
     ])?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::expand;
+    use crate::json::JsonHost;
+    use serde_json::{json, Value};
+
+    fn run(input: Value) -> (Result<Value, String>, Vec<String>) {
+        let mut h = JsonHost::default();
+        let r = expand(&mut h, &input).map_err(|e| e.to_string());
+        (r, h.warnings)
+    }
+
+    fn ok(input: Value) -> Value {
+        run(input).0.unwrap()
+    }
+
+    #[test]
+    fn effective_tags_combine_own_static_and_computed() {
+        let out = ok(json!({
+            "machines": { "a": { "tags": ["web", "web"] }, "b": { "machineClass": "darwin" } },
+            "tags": { "backup": ["b", "a"] },
+            "instances": {}
+        }));
+        assert_eq!(out["machines"]["a"]["tags"], json!(["all", "backup", "nixos", "web"]));
+        assert_eq!(out["machines"]["b"]["tags"], json!(["all", "backup", "darwin"]));
+        assert_eq!(out["tags"], json!({ "all": ["a", "b"], "backup": ["a", "b"], "darwin": ["b"], "nixos": ["a"], "web": ["a"] }));
+    }
+
+    #[test]
+    fn a_given_computed_tag_replaces_the_computed_one() {
+        let out = ok(json!({ "machines": { "a": {}, "b": {} }, "tags": { "all": ["b"] }, "instances": {} }));
+        assert_eq!(out["tags"]["all"], json!(["b"]));
+        assert_eq!(out["machines"]["a"]["tags"], json!(["nixos"]));
+    }
+
+    #[test]
+    fn members_import_explicit_then_tag_settings_in_tag_order() {
+        let out = ok(json!({
+            "machines": { "a": { "tags": ["x", "y"] }, "b": { "tags": ["y"] } },
+            "instances": { "i": { "roles": { "r": {
+                "machines": { "a": { "settings": "A" } },
+                "tags": { "y": { "settings": "Y" }, "x": {} },
+                "settings": "R"
+            } } } }
+        }));
+        let r = &out["instances"]["i"]["roles"]["r"];
+        assert_eq!(r["machines"]["a"]["settings"]["imports"], json!(["A", {}, "Y"]));
+        assert_eq!(r["machines"]["b"]["settings"]["imports"], json!([{}, "Y"]));
+        assert_eq!(r["settings"], json!("R"));
+        assert_eq!(r["extraModules"], json!([]));
+        assert_eq!(out["instances"]["i"]["moduleId"], json!("<clan-core>-i"));
+        assert_eq!(out["modules"], json!({ "<clan-core>-i": ["i"] }));
+        assert_eq!(out["machines"]["b"]["instances"], json!({ "i": { "roles": ["r"] } }));
+    }
+
+    #[test]
+    fn unknown_machines_get_a_suggestion() {
+        let (r, _) = run(json!({ "machines": { "db1": {} }, "instances": { "web": { "roles": { "server": { "machines": { "db2": {} } } } } } }));
+        assert_eq!(r.unwrap_err(), "instances.web.roles.server.machines.db2: no machine named 'db2' (did you mean 'db1'?)");
+    }
+
+    #[test]
+    fn unmatched_role_tags_warn() {
+        let (r, w) = run(json!({ "machines": { "a": { "tags": ["web"] } }, "instances": { "i": { "roles": { "r": { "tags": ["wbe"] } } } } }));
+        assert_eq!(r.unwrap()["warnings"], json!(w));
+        assert_eq!(w, vec!["instances.i.roles.r.tags.wbe: tag 'wbe' matches no machine (did you mean 'web'?); tags in use: all, nixos, web"]);
+    }
+
+    #[test]
+    fn module_validation() {
+        let base = |modules: Value, roles: Value| json!({
+            "machines": { "a": {}, "b": {} },
+            "instances": { "i": { "module": { "name": "m" }, "roles": roles }, "j": { "module": { "name": "m" } } },
+            "modules": { "<clan-core>-m": modules }
+        });
+        let err = |v| run(v).0.unwrap_err();
+        assert_eq!(
+            err(base(json!({ "roles": ["server", "client"] }), json!({ "sever": {} }))),
+            "instances.i.roles.sever: module '<clan-core>-m' has no role 'sever' (did you mean 'server'?); its roles: client, server"
+        );
+        assert_eq!(
+            err(base(json!({ "maxInstances": 1 }), json!({}))),
+            "instances.j: module '<clan-core>-m' allows at most 1 instances; used by i, j"
+        );
+        assert_eq!(
+            err(base(json!({ "constraints": { "server": { "maxMachines": 1 } } }), json!({ "server": { "tags": ["all"] } }))),
+            "instances.i.roles.server: module '<clan-core>-m' needs at most 1 machines in role 'server', got 2"
+        );
+        assert_eq!(
+            err(base(json!({ "constraints": { "server": { "minMachines": 1 } } }), json!({}))),
+            "instances.i.roles.server: module '<clan-core>-m' needs at least 1 machines in role 'server', got 0"
+        );
+        // no instance uses a module with a negative limit: nothing to complain about
+        assert!(run(json!({ "machines": {}, "instances": {}, "modules": { "x": { "maxInstances": -1 } } })).0.is_ok());
+    }
+
+    #[test]
+    fn type_errors_name_the_path() {
+        let err = |v| run(v).0.unwrap_err();
+        assert_eq!(err(json!([])), "expected a set, got a list");
+        assert_eq!(err(json!({ "instances": {} })), "machines: missing required attribute");
+        assert_eq!(err(json!({ "machines": { "a": { "tags": "web" } }, "instances": {} })), "machines.a.tags: expected a list, got a string");
+        assert_eq!(err(json!({ "machines": { "a": { "tags": [1] } }, "instances": {} })), "machines.a.tags[0]: expected a string, got an integer");
+        assert_eq!(
+            err(json!({ "machines": { "a": { "machineClass": "linux" } }, "instances": {} })),
+            "machines.a.machineClass: expected \"nixos\" or \"darwin\", got \"linux\""
+        );
+        assert_eq!(
+            err(json!({ "machines": {}, "instances": { "my i": { "roles": { "r": { "tags": 3 } } } } })),
+            "instances.\"my i\".roles.r.tags: expected a set or a list of tag names, got an integer"
+        );
+    }
+
+    #[test]
+    fn output_does_not_depend_on_tag_list_order() {
+        let a = ok(json!({ "machines": { "a": { "tags": ["x", "y", "x"] } }, "instances": { "i": { "roles": { "r": { "tags": ["y", "x"] } } } } }));
+        let b = ok(json!({ "machines": { "a": { "tags": ["y", "x"] } }, "instances": { "i": { "roles": { "r": { "tags": ["x", "y", "y"] } } } } }));
+        assert_eq!(a, b);
+    }
+}

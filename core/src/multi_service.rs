@@ -194,3 +194,51 @@ mod tests {
         assert_eq!(n(".hidden"), "");
     }
 }
+
+#[cfg(test)]
+mod expand_tests {
+    use super::expand;
+    use crate::json::JsonHost;
+    use serde_json::{json, Value};
+
+    fn run(input: Value) -> Result<Value, String> {
+        expand(&mut JsonHost::default(), &input).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_settings_and_processes() {
+        let out = run(json!({
+            "module": "/src/hello.nix",
+            "instances": {
+                "b": { "enable": true, "namespace": "ns", "outputs": { "settings": { "processes": { "b": { "command": "x" } } } } },
+                "a": { "enable": true },
+                "c": { "outputs": "never read" }
+            }
+        }))
+        .unwrap();
+        assert_eq!(out["service"], json!("hello"));
+        assert_eq!(out["enabled"], json!(["a", "b"]));
+        assert_eq!(out["instances"]["a"], json!({ "name": "a", "enable": true, "namespace": "hello.a", "dataDir": "./data/a" }));
+        assert_eq!(out["instances"]["b"]["namespace"], json!("ns"));
+        assert_eq!(out["settings"], json!([{}, { "processes": { "b": { "command": "x" } } }]));
+        assert_eq!(out["processes"], json!({ "b": "b" }));
+    }
+
+    #[test]
+    fn duplicate_processes_are_an_error_at_the_later_instance() {
+        let e = run(json!({ "service": "s", "instances": {
+            "a": { "enable": true, "outputs": { "settings": { "processes": { "p": {} } } } },
+            "b": { "enable": true, "outputs": { "settings": { "processes": { "p": {} } } } }
+        } }))
+        .unwrap_err();
+        assert!(e.starts_with("services.s.b.outputs.settings.processes.p: process 'p' is defined by both instances 'a' and 'b' of service 's'"), "{e}");
+    }
+
+    #[test]
+    fn service_name_errors() {
+        assert_eq!(run(json!({ "instances": {} })).unwrap_err(), "service: missing: give 'service' or 'module'");
+        assert_eq!(run(json!({ "module": ".x", "instances": {} })).unwrap_err(), "module: cannot derive a service name from '.x'");
+        assert_eq!(run(json!({ "module": 1, "instances": {} })).unwrap_err(), "module: expected a path or a string, got an integer");
+        assert_eq!(run(json!({ "service": "s", "instances": { "a": { "enable": 1 } } })).unwrap_err(), "services.s.a.enable: expected a Boolean, got an integer");
+    }
+}

@@ -1,6 +1,5 @@
 //! The core's [`Host`] over real Nix values, through the shim's per-call `Ctx`.
 
-use std::collections::HashMap;
 use std::pin::Pin;
 
 use nix_instances_core::error::Foreign;
@@ -13,22 +12,11 @@ const ABSENT: u32 = u32::MAX;
 
 pub struct NixHost<'a> {
     ctx: Pin<&'a mut Ctx>,
-    /// Attribute names interned as shim symbols, each created once per call.
-    symbols: HashMap<Vec<u8>, u32>,
 }
 
 impl<'a> NixHost<'a> {
     pub fn new(ctx: Pin<&'a mut Ctx>) -> Self {
-        NixHost { ctx, symbols: HashMap::new() }
-    }
-
-    fn symbol(&mut self, name: &[u8]) -> Result<u32, Foreign> {
-        if let Some(&s) = self.symbols.get(name) {
-            return Ok(s);
-        }
-        let s = self.ctx.as_mut().symbol(name).map_err(foreign)?;
-        self.symbols.insert(name.to_vec(), s);
-        Ok(s)
+        NixHost { ctx }
     }
 }
 
@@ -38,6 +26,7 @@ fn foreign(e: cxx::Exception) -> Foreign {
 
 impl Host for NixHost<'_> {
     type Value = u32;
+    type Name = u32;
 
     fn kind(&mut self, v: &u32) -> Result<Kind, Foreign> {
         let k = self.ctx.as_mut().force_kind(*v).map_err(foreign)?;
@@ -97,18 +86,16 @@ impl Host for NixHost<'_> {
         self.ctx.as_mut().make_string(s).map_err(foreign)
     }
 
-    fn make_list(&mut self, items: Vec<u32>) -> Result<u32, Foreign> {
-        self.ctx.as_mut().make_list(&items).map_err(foreign)
+    fn make_list(&mut self, items: &[u32]) -> Result<u32, Foreign> {
+        self.ctx.as_mut().make_list(items).map_err(foreign)
     }
 
-    fn make_attrs(&mut self, attrs: Vec<(&[u8], u32)>) -> Result<u32, Foreign> {
-        let mut symbols = Vec::with_capacity(attrs.len());
-        let mut values = Vec::with_capacity(attrs.len());
-        for (name, v) in attrs {
-            symbols.push(self.symbol(name)?);
-            values.push(v);
-        }
-        self.ctx.as_mut().make_attrs(&symbols, &values).map_err(foreign)
+    fn name(&mut self, name: &[u8]) -> Result<u32, Foreign> {
+        self.ctx.as_mut().symbol(name).map_err(foreign)
+    }
+
+    fn make_attrs(&mut self, names: &[u32], values: &[u32]) -> Result<u32, Foreign> {
+        self.ctx.as_mut().make_attrs(names, values).map_err(foreign)
     }
 
     fn warn(&mut self, message: &str) {

@@ -47,6 +47,8 @@ impl Kind {
 pub trait Host {
     /// A value: input or output.
     type Value: Clone;
+    /// An attribute name made ready for building sets (Nix: a symbol).
+    type Name: Clone;
 
     /// Forces `v` and tells its kind.
     fn kind(&mut self, v: &Self::Value) -> Result<Kind, Foreign>;
@@ -67,9 +69,11 @@ pub trait Host {
     fn make_bool(&mut self, b: bool) -> Result<Self::Value, Foreign>;
     fn make_int(&mut self, i: i64) -> Result<Self::Value, Foreign>;
     fn make_string(&mut self, s: &[u8]) -> Result<Self::Value, Foreign>;
-    fn make_list(&mut self, items: Vec<Self::Value>) -> Result<Self::Value, Foreign>;
-    /// A set; names are unique.
-    fn make_attrs(&mut self, attrs: Vec<(&[u8], Self::Value)>) -> Result<Self::Value, Foreign>;
+    fn make_list(&mut self, items: &[Self::Value]) -> Result<Self::Value, Foreign>;
+    /// An attribute name for [`Host::make_attrs`].
+    fn name(&mut self, name: &[u8]) -> Result<Self::Name, Foreign>;
+    /// A set of `names[i] = values[i]`; names are unique.
+    fn make_attrs(&mut self, names: &[Self::Name], values: &[Self::Value]) -> Result<Self::Value, Foreign>;
 
     /// Reports a warning to the user (Nix: `warning: …` on stderr).
     fn warn(&mut self, message: &str);

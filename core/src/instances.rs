@@ -6,8 +6,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use crate::error::{Error, Result};
 use crate::host::{Host, Kind};
+use crate::output::Output;
 use crate::path;
 use crate::path::Path;
 use crate::read::{self, Name};
@@ -58,11 +61,35 @@ struct Instance<V> {
     roles: Vec<Role<V>>,
 }
 
-/// One machine's place in one role: the settings it imports, in order.
-struct Member<V> {
-    explicit: Option<V>,
-    tag_settings: Vec<Option<V>>,
+/// One machine's place in one role: where its settings imports come from. Members with the
+/// same sources share one output value.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Member {
+    /// Index into the role's `machines` when the machine is listed with `settings`.
+    explicit: Option<u32>,
+    /// The role's tags (by index, tag-name order) the machine carries: the first 64 as bits,
+    /// any further ones listed.
+    tags: u64,
+    more_tags: Vec<u32>,
 }
+
+impl Member {
+    fn add_tag(&mut self, k: u32) {
+        if k < 64 {
+            self.tags |= 1 << k;
+        } else {
+            self.more_tags.push(k);
+        }
+    }
+
+    /// The carried tags' indices, ascending.
+    fn tag_indices(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..64u32).filter(|k| self.tags & (1 << k) != 0).chain(self.more_tags.iter().copied())
+    }
+}
+
+/// The members of one role, by machine index, ascending.
+type Members = Vec<(usize, Member)>;
 
 struct Inventory<V> {
     machines: Vec<Machine>,
@@ -76,8 +103,12 @@ struct Inventory<V> {
 pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
     let inv = read_inventory(h, arg)?;
     let tag_members = tag_members(&inv);
-    let members: Vec<Vec<BTreeMap<usize, Member<H::Value>>>> =
-        inv.instances.iter().map(|i| i.roles.iter().map(|r| role_members(r, &tag_members)).collect()).collect();
+    let mut slots = vec![u32::MAX; inv.machines.len()];
+    let members: Vec<Vec<Members>> = inv
+        .instances
+        .iter()
+        .map(|i| i.roles.iter().map(|r| role_members(r, &tag_members, &mut slots)).collect())
+        .collect();
     check_max_instances(&inv)?;
     check_constraints(&inv, &members)?;
     let warnings = unmatched_tag_warnings(&inv, &tag_members);
@@ -343,20 +374,30 @@ fn tag_members<V>(inv: &Inventory<V>) -> BTreeMap<Name, Vec<usize>> {
     tags
 }
 
-fn role_members<V: Clone>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<usize>>) -> BTreeMap<usize, Member<V>> {
-    let mut members: BTreeMap<usize, Member<V>> = BTreeMap::new();
-    for (m, settings) in &role.machines {
-        members.insert(*m, Member { explicit: settings.clone(), tag_settings: Vec::new() });
+/// `slots` is scratch space, one entry per machine, all `u32::MAX` between calls.
+fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<usize>>, slots: &mut [u32]) -> Members {
+    let mut members: Members = Vec::new();
+    let mut slot_of = |m: usize, members: &mut Members| -> usize {
+        if slots[m] == u32::MAX {
+            slots[m] = members.len() as u32;
+            members.push((m, Member { explicit: None, tags: 0, more_tags: Vec::new() }));
+        }
+        slots[m] as usize
+    };
+    for (k, (m, settings)) in role.machines.iter().enumerate() {
+        let i = slot_of(*m, &mut members);
+        members[i].1.explicit = settings.as_ref().map(|_| k as u32);
     }
-    for (tag, settings) in &role.tags {
+    for (k, (tag, _)) in role.tags.iter().enumerate() {
         for &m in tag_members.get(tag).map(Vec::as_slice).unwrap_or_default() {
-            members
-                .entry(m)
-                .or_insert_with(|| Member { explicit: None, tag_settings: Vec::new() })
-                .tag_settings
-                .push(settings.clone());
+            let i = slot_of(m, &mut members);
+            members[i].1.add_tag(k as u32);
         }
     }
+    for (m, _) in &members {
+        slots[*m] = u32::MAX;
+    }
+    members.sort_unstable_by_key(|(m, _)| *m);
     members
 }
 
@@ -383,7 +424,7 @@ fn check_max_instances<V>(inv: &Inventory<V>) -> Result<()> {
     Ok(())
 }
 
-fn check_constraints<V>(inv: &Inventory<V>, members: &[Vec<BTreeMap<usize, Member<V>>>]) -> Result<()> {
+fn check_constraints<V>(inv: &Inventory<V>, members: &[Vec<Members>]) -> Result<()> {
     for (inst, inst_members) in inv.instances.iter().zip(members) {
         let Some(module) = inv.modules.get(&inst.module_id) else { continue };
         for c in &module.constraints {
@@ -434,146 +475,211 @@ fn unmatched_tag_warnings<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Ve
 
 // ---------------------------------------------------------------------------------------------
 // Output
-
-/// Output strings made once and shared: machine names appear in many places.
-struct Strings<V> {
-    cache: HashMap<Vec<u8>, V>,
-}
-
-impl<V: Clone> Strings<V> {
-    fn get<H: Host<Value = V>>(&mut self, h: &mut H, s: &[u8]) -> Result<V> {
-        if let Some(v) = self.cache.get(s) {
-            return Ok(v.clone());
-        }
-        let v = h.make_string(s)?;
-        self.cache.insert(s.to_vec(), v.clone());
-        Ok(v)
-    }
-}
+//
+// Output values are shared wherever they are equal: a member entry per distinct source of
+// settings, a `{ roles = [ … ]; }` per distinct role list, a tag list per distinct tag set, a
+// string per distinct name. Values are immutable, so sharing is invisible to Nix code; it
+// keeps a large expansion from allocating millions of identical values.
 
 fn render<H: Host>(
     h: &mut H,
     inv: &Inventory<H::Value>,
     tag_members: &BTreeMap<Name, Vec<usize>>,
-    members: &[Vec<BTreeMap<usize, Member<H::Value>>>],
+    members: &[Vec<Members>],
     warnings: &[String],
 ) -> Result<H::Value> {
-    let mut strings = Strings { cache: HashMap::new() };
-    let empty_set = h.make_attrs(Vec::new())?;
-    let empty_list = h.make_list(Vec::new())?;
+    let mut out = Output::<H>::new();
+    let empty_set = h.make_attrs(&[], &[])?;
+    let empty_list = h.make_list(&[])?;
     let null = h.make_null()?;
+    let machine_names = inv.machines.iter().map(|m| out.name(h, &m.name)).collect::<Result<Vec<_>>>()?;
 
-    // instances, and at the same time each machine's instances and roles
-    let mut machine_roles: Vec<Vec<(usize, Vec<&[u8]>)>> = vec![Vec::new(); inv.machines.len()];
-    let mut instances_out = Vec::with_capacity(inv.instances.len());
+    // Member entries made of nothing but `{ }` imports, shared across roles by their length.
+    let mut empty_entries: FxHashMap<usize, H::Value> = FxHashMap::default();
+    // Every (machine, instance, role) membership, for each machine's `instances`.
+    let mut placements: Vec<(u32, u32, u32)> = Vec::new();
+
+    let mut instance_names = Vec::with_capacity(inv.instances.len());
+    let mut instance_values = Vec::with_capacity(inv.instances.len());
     for (ii, (inst, inst_members)) in inv.instances.iter().zip(members).enumerate() {
-        let mut roles_out = Vec::with_capacity(inst.roles.len());
-        for (role, role_members) in inst.roles.iter().zip(inst_members) {
-            let mut machines_out = Vec::with_capacity(role_members.len());
-            for (&m, member) in role_members {
-                let mut imports = Vec::with_capacity(1 + member.tag_settings.len());
-                imports.push(member.explicit.clone().unwrap_or_else(|| empty_set.clone()));
-                for s in &member.tag_settings {
-                    imports.push(s.clone().unwrap_or_else(|| empty_set.clone()));
-                }
-                let imports = h.make_list(imports)?;
-                let settings = h.make_attrs(vec![(b"imports", imports)])?;
-                let entry = h.make_attrs(vec![(b"settings", settings)])?;
-                machines_out.push((inv.machines[m].name.as_slice(), entry));
-
-                let roles = &mut machine_roles[m];
-                match roles.last_mut() {
-                    Some((i, rs)) if *i == ii => rs.push(&role.name),
-                    _ => roles.push((ii, vec![&role.name])),
-                }
+        let mut role_names = Vec::with_capacity(inst.roles.len());
+        let mut role_values = Vec::with_capacity(inst.roles.len());
+        for (ri, (role, role_members)) in inst.roles.iter().zip(inst_members).enumerate() {
+            // shared entries: keyed by the sources, as plain integers when there are < 64 tags
+            let mut small_entries: FxHashMap<(Option<u32>, u64), H::Value> = FxHashMap::default();
+            let mut entries: FxHashMap<&Member, H::Value> = FxHashMap::default();
+            let mut names = Vec::with_capacity(role_members.len());
+            let mut values = Vec::with_capacity(role_members.len());
+            for (m, member) in role_members {
+                let m = *m;
+                let cached = if member.more_tags.is_empty() {
+                    small_entries.get(&(member.explicit, member.tags))
+                } else {
+                    entries.get(member)
+                };
+                let entry = match cached {
+                    Some(e) => e.clone(),
+                    None => {
+                        let e = member_entry(h, &mut out, role, member, &empty_set, &mut empty_entries)?;
+                        if member.more_tags.is_empty() {
+                            small_entries.insert((member.explicit, member.tags), e.clone());
+                        } else {
+                            entries.insert(member, e.clone());
+                        }
+                        e
+                    }
+                };
+                names.push(machine_names[m].clone());
+                values.push(entry);
+                placements.push((m as u32, ii as u32, ri as u32));
             }
-            let machines = h.make_attrs(machines_out)?;
-            let role_out = h.make_attrs(vec![
-                (b"machines", machines),
-                (b"settings", role.settings.clone().unwrap_or_else(|| empty_set.clone())),
-                (b"extraModules", role.extra_modules.clone().unwrap_or_else(|| empty_list.clone())),
-            ])?;
-            roles_out.push((role.name.as_slice(), role_out));
+            let machines = h.make_attrs(&names, &values)?;
+            let role_out = out.attrs(
+                h,
+                &[
+                    (b"machines", machines),
+                    (b"settings", role.settings.clone().unwrap_or_else(|| empty_set.clone())),
+                    (b"extraModules", role.extra_modules.clone().unwrap_or_else(|| empty_list.clone())),
+                ],
+            )?;
+            role_names.push(out.name(h, &role.name)?);
+            role_values.push(role_out);
         }
-        let module_name = strings.get(h, &inst.module_name)?;
+        let module_name = out.string(h, &inst.module_name)?;
         let input = match &inst.module_input {
-            Some(i) => strings.get(h, i)?,
+            Some(i) => out.string(h, i)?,
             None => null.clone(),
         };
-        let module = h.make_attrs(vec![(b"name", module_name), (b"input", input)])?;
-        let module_id = strings.get(h, &inst.module_id)?;
-        let roles = h.make_attrs(roles_out)?;
-        let inst_out = h.make_attrs(vec![(b"module", module), (b"moduleId", module_id), (b"roles", roles)])?;
-        instances_out.push((inst.name.as_slice(), inst_out));
+        let module = out.attrs(h, &[(b"name", module_name), (b"input", input)])?;
+        let module_id = out.string(h, &inst.module_id)?;
+        let roles = h.make_attrs(&role_names, &role_values)?;
+        instance_names.push(out.name(h, &inst.name)?);
+        instance_values.push(out.attrs(h, &[(b"module", module), (b"moduleId", module_id), (b"roles", roles)])?);
     }
-    let instances = h.make_attrs(instances_out)?;
+    let instances = h.make_attrs(&instance_names, &instance_values)?;
 
     // modules
     let mut by_module: BTreeMap<&[u8], Vec<&[u8]>> = BTreeMap::new();
     for inst in &inv.instances {
         by_module.entry(&inst.module_id).or_default().push(&inst.name);
     }
-    let mut modules_out = Vec::with_capacity(by_module.len());
+    let mut module_names = Vec::with_capacity(by_module.len());
+    let mut module_values = Vec::with_capacity(by_module.len());
     for (id, names) in by_module {
-        let mut items = Vec::with_capacity(names.len());
-        for n in names {
-            items.push(strings.get(h, n)?);
-        }
-        modules_out.push((id, h.make_list(items)?));
+        let items = names.iter().map(|n| out.string(h, n)).collect::<Result<Vec<_>>>()?;
+        module_names.push(out.name(h, id)?);
+        module_values.push(h.make_list(&items)?);
     }
-    let modules = h.make_attrs(modules_out)?;
+    let modules = h.make_attrs(&module_names, &module_values)?;
 
-    // each machine's effective tags
+    // machines: effective tags and instances, shared by content
     let mut machine_tags: Vec<Vec<&[u8]>> = vec![Vec::new(); inv.machines.len()];
     for (tag, ms) in tag_members {
         for &m in ms {
             machine_tags[m].push(tag);
         }
     }
-    let mut machines_out = Vec::with_capacity(inv.machines.len());
-    for (m, machine) in inv.machines.iter().enumerate() {
-        let mut tags = Vec::with_capacity(machine_tags[m].len());
-        for t in &machine_tags[m] {
-            tags.push(strings.get(h, t)?);
-        }
-        let tags = h.make_list(tags)?;
-        let mut insts = Vec::with_capacity(machine_roles[m].len());
-        for (ii, roles) in &machine_roles[m] {
-            let mut items = Vec::with_capacity(roles.len());
-            for r in roles {
-                items.push(strings.get(h, r)?);
+    placements.sort_unstable();
+    let role_indices: Vec<u32> = placements.iter().map(|p| p.2).collect();
+    let mut tag_lists: FxHashMap<&[&[u8]], H::Value> = FxHashMap::default();
+    let mut role_lists: FxHashMap<(u32, &[u32]), H::Value> = FxHashMap::default();
+    let mut small_role_lists: FxHashMap<(u32, u64), H::Value> = FxHashMap::default();
+    let mut machine_values = Vec::with_capacity(inv.machines.len());
+    let mut next = 0;
+    for m in 0..inv.machines.len() {
+        let tags = match tag_lists.get(machine_tags[m].as_slice()) {
+            Some(v) => v.clone(),
+            None => {
+                let items = machine_tags[m].iter().map(|t| out.string(h, t)).collect::<Result<Vec<_>>>()?;
+                let v = h.make_list(&items)?;
+                tag_lists.insert(&machine_tags[m], v.clone());
+                v
             }
-            let roles = h.make_list(items)?;
-            insts.push((inv.instances[*ii].name.as_slice(), h.make_attrs(vec![(b"roles", roles)])?));
+        };
+        let mut names = Vec::new();
+        let mut values = Vec::new();
+        // this machine's placements, one group per instance
+        while next < placements.len() && placements[next].0 as usize == m {
+            let ii = placements[next].1;
+            let start = next;
+            while next < placements.len() && placements[next].0 as usize == m && placements[next].1 == ii {
+                next += 1;
+            }
+            let roles = &role_indices[start..next];
+            // the role set as bits when the instance has < 64 roles: a cheap key
+            let mask = roles.iter().all(|&r| r < 64).then(|| roles.iter().fold(0u64, |m, &r| m | 1 << r));
+            let cached = match mask {
+                Some(mask) => small_role_lists.get(&(ii, mask)),
+                None => role_lists.get(&(ii, roles)),
+            };
+            let v = match cached {
+                Some(v) => v.clone(),
+                None => {
+                    let inst = &inv.instances[ii as usize];
+                    let items =
+                        roles.iter().map(|&r| out.string(h, &inst.roles[r as usize].name)).collect::<Result<Vec<_>>>()?;
+                    let list = h.make_list(&items)?;
+                    let v = out.attrs(h, &[(b"roles", list)])?;
+                    match mask {
+                        Some(mask) => small_role_lists.insert((ii, mask), v.clone()),
+                        None => role_lists.insert((ii, roles), v.clone()),
+                    };
+                    v
+                }
+            };
+            names.push(instance_names[ii as usize].clone());
+            values.push(v);
         }
-        let insts = h.make_attrs(insts)?;
-        machines_out.push((machine.name.as_slice(), h.make_attrs(vec![(b"tags", tags), (b"instances", insts)])?));
+        let insts = h.make_attrs(&names, &values)?;
+        machine_values.push(out.attrs(h, &[(b"tags", tags), (b"instances", insts)])?);
     }
-    let machines = h.make_attrs(machines_out)?;
+    let machines = h.make_attrs(&machine_names, &machine_values)?;
 
-    let mut tags_out = Vec::with_capacity(tag_members.len());
+    let mut tag_names = Vec::with_capacity(tag_members.len());
+    let mut tag_values = Vec::with_capacity(tag_members.len());
     for (tag, ms) in tag_members {
-        let mut items = Vec::with_capacity(ms.len());
-        for &m in ms {
-            items.push(strings.get(h, &inv.machines[m].name)?);
+        let items = ms.iter().map(|&m| out.string(h, &inv.machines[m].name)).collect::<Result<Vec<_>>>()?;
+        tag_names.push(out.name(h, tag)?);
+        tag_values.push(h.make_list(&items)?);
+    }
+    let tags = h.make_attrs(&tag_names, &tag_values)?;
+
+    let warning_items = warnings.iter().map(|w| h.make_string(w.as_bytes())).collect::<Result<Vec<_>, _>>()?;
+    let warnings = h.make_list(&warning_items)?;
+
+    out.attrs(
+        h,
+        &[(b"instances", instances), (b"modules", modules), (b"machines", machines), (b"tags", tags), (b"warnings", warnings)],
+    )
+}
+
+/// `{ settings = { imports = [ <explicit or { }> <tag settings or { }>… ]; }; }`
+fn member_entry<H: Host>(
+    h: &mut H,
+    out: &mut Output<H>,
+    role: &Role<H::Value>,
+    member: &Member,
+    empty_set: &H::Value,
+    empty_entries: &mut FxHashMap<usize, H::Value>,
+) -> Result<H::Value> {
+    let explicit = member.explicit.and_then(|k| role.machines[k as usize].1.clone());
+    let tag_settings: Vec<Option<H::Value>> = member.tag_indices().map(|k| role.tags[k as usize].1.clone()).collect();
+    let all_empty = explicit.is_none() && tag_settings.iter().all(Option::is_none);
+    if all_empty {
+        if let Some(e) = empty_entries.get(&tag_settings.len()) {
+            return Ok(e.clone());
         }
-        tags_out.push((tag.as_slice(), h.make_list(items)?));
     }
-    let tags = h.make_attrs(tags_out)?;
-
-    let mut warning_items = Vec::with_capacity(warnings.len());
-    for w in warnings {
-        warning_items.push(h.make_string(w.as_bytes())?);
+    let mut imports = Vec::with_capacity(1 + tag_settings.len());
+    imports.push(explicit.unwrap_or_else(|| empty_set.clone()));
+    imports.extend(tag_settings.into_iter().map(|s| s.unwrap_or_else(|| empty_set.clone())));
+    let list = h.make_list(&imports)?;
+    let settings = out.attrs(h, &[(b"imports", list)])?;
+    let entry = out.attrs(h, &[(b"settings", settings)])?;
+    if all_empty {
+        empty_entries.insert(imports.len() - 1, entry.clone());
     }
-    let warnings = h.make_list(warning_items)?;
-
-    Ok(h.make_attrs(vec![
-        (b"instances", instances),
-        (b"modules", modules),
-        (b"machines", machines),
-        (b"tags", tags),
-        (b"warnings", warnings),
-    ])?)
+    Ok(entry)
 }
 
 #[cfg(test)]

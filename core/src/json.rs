@@ -15,6 +15,7 @@ pub struct JsonHost {
 
 impl Host for JsonHost {
     type Value = Value;
+    type Name = String;
 
     fn kind(&mut self, v: &Value) -> Result<Kind, Foreign> {
         Ok(match v {
@@ -70,13 +71,16 @@ impl Host for JsonHost {
         Ok(Value::String(String::from_utf8_lossy(s).into_owned()))
     }
 
-    fn make_list(&mut self, items: Vec<Value>) -> Result<Value, Foreign> {
-        Ok(Value::Array(items))
+    fn make_list(&mut self, items: &[Value]) -> Result<Value, Foreign> {
+        Ok(Value::Array(items.to_vec()))
     }
 
-    fn make_attrs(&mut self, attrs: Vec<(&[u8], Value)>) -> Result<Value, Foreign> {
-        let map: Map<String, Value> =
-            attrs.into_iter().map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v)).collect();
+    fn name(&mut self, name: &[u8]) -> Result<String, Foreign> {
+        Ok(String::from_utf8_lossy(name).into_owned())
+    }
+
+    fn make_attrs(&mut self, names: &[String], values: &[Value]) -> Result<Value, Foreign> {
+        let map: Map<String, Value> = names.iter().cloned().zip(values.iter().cloned()).collect();
         Ok(Value::Object(map))
     }
 

@@ -10,6 +10,7 @@ pub mod host;
 pub mod instances;
 pub mod json;
 pub mod multi_service;
+pub mod output;
 pub mod path;
 pub mod read;
 pub mod suggest;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::host::{Host, Kind};
+use crate::output::Output;
 use crate::path;
 use crate::path::Path;
 use crate::read::{self, Name};
@@ -130,15 +131,18 @@ fn render<H: Host>(
     instances: &[Instance<H::Value>],
     processes: &BTreeMap<Name, usize>,
 ) -> Result<H::Value> {
-    let empty_set = h.make_attrs(Vec::new())?;
+    let mut out = Output::<H>::new();
+    let empty_set = h.make_attrs(&[], &[])?;
     let mut names = Vec::with_capacity(instances.len());
+    let mut strings = Vec::with_capacity(instances.len());
     for i in instances {
-        names.push(h.make_string(&i.name)?);
+        names.push(out.name(h, &i.name)?);
+        strings.push(h.make_string(&i.name)?);
     }
     let mut enabled = Vec::new();
     let mut settings = Vec::new();
-    let mut instances_out = Vec::with_capacity(instances.len());
-    for (i, name) in instances.iter().zip(&names) {
+    let mut entries = Vec::with_capacity(instances.len());
+    for (i, name) in instances.iter().zip(&strings) {
         if i.enable {
             enabled.push(name.clone());
             settings.push(i.settings.clone().unwrap_or_else(|| empty_set.clone()));
@@ -152,30 +156,32 @@ fn render<H: Host>(
             None => h.make_string(&[b"./data/", i.name.as_slice()].concat())?,
         };
         let enable = h.make_bool(i.enable)?;
-        let entry = h.make_attrs(vec![
-            (&b"name"[..], name.clone()),
-            (b"enable", enable),
-            (b"namespace", namespace),
-            (b"dataDir", data_dir),
-        ])?;
-        instances_out.push((i.name.as_slice(), entry));
+        entries.push(out.attrs(
+            h,
+            &[(b"name", name.clone()), (b"enable", enable), (b"namespace", namespace), (b"dataDir", data_dir)],
+        )?);
     }
-    let mut processes_out = Vec::with_capacity(processes.len());
+    let mut process_names = Vec::with_capacity(processes.len());
+    let mut process_owners = Vec::with_capacity(processes.len());
     for (p, &i) in processes {
-        processes_out.push((p.as_slice(), names[i].clone()));
+        process_names.push(out.name(h, p)?);
+        process_owners.push(strings[i].clone());
     }
     let service_v = h.make_string(service)?;
-    let enabled = h.make_list(enabled)?;
-    let instances = h.make_attrs(instances_out)?;
-    let settings = h.make_list(settings)?;
-    let processes = h.make_attrs(processes_out)?;
-    Ok(h.make_attrs(vec![
-        (&b"service"[..], service_v),
-        (b"enabled", enabled),
-        (b"instances", instances),
-        (b"settings", settings),
-        (b"processes", processes),
-    ])?)
+    let enabled = h.make_list(&enabled)?;
+    let instances = h.make_attrs(&names, &entries)?;
+    let settings = h.make_list(&settings)?;
+    let processes = h.make_attrs(&process_names, &process_owners)?;
+    out.attrs(
+        h,
+        &[
+            (b"service", service_v),
+            (b"enabled", enabled),
+            (b"instances", instances),
+            (b"settings", settings),
+            (b"processes", processes),
+        ],
+    )
 }
 
 #[cfg(test)]

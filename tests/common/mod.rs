@@ -34,8 +34,25 @@ pub fn nix() -> &'static Nix {
 
 impl Nix {
     pub fn new() -> Nix {
-        let dir = std::env::temp_dir().join(format!(
-            "nix-instances-test-{}-{}",
+        // Under cargo's per-target temporary directory; environments left by earlier runs
+        // (the shared one is a static, never dropped) are removed here.
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let crate_name = std::env::current_exe().unwrap().file_stem().unwrap().to_string_lossy().into_owned();
+        if let Ok(entries) = std::fs::read_dir(&base) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let stale = name
+                    .strip_prefix("nix-env-")
+                    .and_then(|rest| rest.split('-').next())
+                    .and_then(|pid| pid.parse::<u32>().ok())
+                    .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+                if stale {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = base.join(format!(
+            "nix-env-{}-{crate_name}-{}",
             std::process::id(),
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
         ));

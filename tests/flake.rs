@@ -1,0 +1,659 @@
+//! The Nix side: this repo's flake outputs, the flake-parts module (nix/flake-module.nix), the
+//! NixOS module (nix/nixos-module.nix) and the package expression (nix/package.nix).
+//!
+//! Needs no network. The flake outputs that must not touch nixpkgs are evaluated with nixpkgs
+//! replaced by a flake that throws, so they always run. The rest needs nixpkgs' lib and
+//! flake-parts: set NIXPKGS_LIB (a checkout of nixpkgs.lib) and FLAKE_PARTS (a checkout of
+//! flake-parts); without them those tests report themselves skipped.
+//!
+//! Flakes are evaluated from copies under the private test directory: `path:` of the repo
+//! itself would copy target/ into the store.
+
+mod common;
+use common::{nix, nix_string, plugin, repo, Eval};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+fn env_path(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ => {
+            eprintln!("skipped: {var} is unset ({what})");
+            None
+        }
+    }
+}
+
+fn nixpkgs_lib() -> Option<String> {
+    env_path("NIXPKGS_LIB", "a checkout of nixpkgs.lib")
+}
+
+/// NIXPKGS_LIB and FLAKE_PARTS, or None (skipped).
+fn flake_parts() -> Option<(String, String)> {
+    let lib = nixpkgs_lib()?;
+    let fp = env_path("FLAKE_PARTS", "a checkout of flake-parts")?;
+    Some((lib, fp))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The files of this repo that its flake outputs read, copied once per test binary.
+fn repo_copy() -> &'static Path {
+    static COPY: OnceLock<PathBuf> = OnceLock::new();
+    COPY.get_or_init(|| {
+        let dir = nix().dir().join("flakes/nix-instances");
+        copy_dir(&repo().join("nix"), &dir.join("nix"));
+        for f in ["flake.nix", "flake.lock", "Cargo.toml", "Cargo.lock"] {
+            if repo().join(f).exists() {
+                std::fs::copy(repo().join(f), dir.join(f)).unwrap();
+            }
+        }
+        dir
+    })
+}
+
+/// A flake whose outputs throw: stands in for nixpkgs where it must not be evaluated.
+fn throwing_nixpkgs() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = nix().dir().join("flakes/throwing-nixpkgs");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("flake.nix"), "{ outputs = _: throw \"nixpkgs was evaluated\"; }\n").unwrap();
+        dir
+    })
+}
+
+fn write_flake(name: &str, text: &str) -> PathBuf {
+    let dir = nix().dir().join("flakes").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("flake.nix"), text).unwrap();
+    dir
+}
+
+/// `nix [--option plugin-files …] eval --json <args>`, without the eval cache and without
+/// writing lock files.
+fn flake_eval(with_plugin: bool, args: &[&str]) -> Eval {
+    let mut c = nix().command("nix");
+    if with_plugin {
+        c.arg("--option").arg("plugin-files").arg(plugin());
+    }
+    c.args(["eval", "--json", "--option", "eval-cache", "false", "--no-write-lock-file"]).args(args);
+    Eval::from(c.output().expect("nix runs"))
+}
+
+/// The whole error output must mention `msg` (Nix 2.8 sometimes puts it on a later line).
+fn assert_error(e: &Eval, msg: &str) {
+    assert!(!e.success, "evaluation succeeded where it should fail: {}", e.stdout);
+    assert!(!e.crashed, "nix crashed:\n{}", e.stderr);
+    assert!(e.stderr.contains(msg), "expected the error\n  {msg}\ngot:\n{}", e.stderr);
+}
+
+// ------------------------------------------------------------------------------------------
+// This repo's flake.
+
+fn own_flake_eval(with_plugin: bool, attr: &str, apply: &str) -> Eval {
+    let flake = format!("path:{}#{attr}", repo_copy().display());
+    let nixpkgs = format!("path:{}", throwing_nixpkgs().display());
+    flake_eval(with_plugin, &[&flake, "--override-input", "nixpkgs", &nixpkgs, "--apply", apply])
+}
+
+#[test]
+fn flake_outputs_without_nixpkgs_evaluate() {
+    let lib = own_flake_eval(false, "lib", "builtins.attrNames").json();
+    assert_eq!(
+        lib,
+        json!(["expandInstances", "expandMultiService", "hasPlugin", "multiService", "pure", "version"])
+    );
+    assert_eq!(own_flake_eval(false, "flakeModules", "m: builtins.mapAttrs (_: builtins.typeOf) m").json(), json!({ "default": "path" }));
+    assert_eq!(own_flake_eval(false, "nixosModules", "m: builtins.mapAttrs (_: builtins.typeOf) m").json(), json!({ "default": "path" }));
+    assert_eq!(
+        own_flake_eval(false, "overlays", "o: builtins.attrNames (o.default { callPackage = _: _: null; } { })").json(),
+        json!(["nix-instances", "nix-instances-cli"])
+    );
+    // The library through the flake: the primop when the plugin is loaded, else the twin.
+    let apply = "l: { inherit (l) hasPlugin; r = (l.expandInstances { machines.a.tags = [ \"t\" ]; \
+                 instances.i.roles.r.tags = [ \"t\" ]; }).machines.a.instances; }";
+    let native = own_flake_eval(true, "lib", apply).json();
+    let pure = own_flake_eval(false, "lib", apply).json();
+    assert_eq!(native["hasPlugin"], json!(true));
+    assert_eq!(pure["hasPlugin"], json!(false));
+    assert_eq!(native["r"], pure["r"]);
+    assert_eq!(native["r"], json!({ "i": { "roles": ["r"] } }));
+}
+
+#[test]
+fn flake_packages_do_use_nixpkgs() {
+    // The throwing stand-in is in effect: the per-system outputs reach it.
+    let e = own_flake_eval(false, "packages.x86_64-linux.default", "p: p.name");
+    assert_error(&e, "nixpkgs was evaluated");
+}
+
+#[test]
+fn flake_per_system_outputs_are_wired_to_nixpkgs() {
+    let Some(lib) = nixpkgs_lib() else { return };
+    // A nixpkgs stand-in: nixpkgs' lib, a callPackage, and stubs for what nix/*.nix take.
+    let stub = write_flake(
+        "stub-nixpkgs",
+        &format!(
+            r#"{{
+  inputs.lib.url = "path:{lib}";
+  outputs = {{ self, lib }}: {{
+    legacyPackages = lib.lib.genAttrs [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ] (system:
+      let
+        pkgs = {{
+          inherit (lib) lib;
+          stdenv.hostPlatform = {{ inherit system; extensions.sharedLibrary = "${{if lib.lib.hasSuffix "darwin" system then ".dylib" else ".so"}}"; }};
+          rustPlatform.buildRustPackage = a: a // {{ type = "derivation"; name = a.pname; }};
+          nix = {{ name = "nix-stub"; dev = "nix-stub-dev"; }};
+          pkg-config = "pkg-config"; boost = "boost"; nlohmann_json = "nlohmann_json"; boehmgc = "boehmgc";
+          clippy = "clippy"; rustfmt = "rustfmt"; rust-analyzer = "rust-analyzer";
+          path = "/stub/nixpkgs";
+          mkShell = a: a;
+          callPackage = f: over: import f (builtins.intersectAttrs (builtins.functionArgs (import f)) pkgs // over);
+        }};
+      in pkgs);
+  }};
+}}
+"#
+        ),
+    );
+    let flake = format!("path:{}", repo_copy().display());
+    let nixpkgs = format!("path:{}", stub.display());
+    let eval = |attr: &str, apply: &str| {
+        flake_eval(false, &[&format!("{flake}#{attr}"), "--override-input", "nixpkgs", &nixpkgs, "--apply", apply]).json()
+    };
+    let packages = eval("packages", "builtins.mapAttrs (_: builtins.mapAttrs (_: p: { inherit (p) pname cargoBuildFlags; }))");
+    let checks = eval("checks", "builtins.mapAttrs (_: builtins.mapAttrs (_: p: p.pname))");
+    let shells = eval("devShells", "builtins.mapAttrs (_: s: map (p: p.pname) s.default.inputsFrom)");
+    let systems = vec!["aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux"];
+    for r in [&packages, &checks, &shells] {
+        assert_eq!(r.as_object().unwrap().keys().collect::<Vec<_>>(), systems);
+    }
+    assert_eq!(
+        packages["x86_64-linux"],
+        json!({
+            "cli": { "pname": "nix-instances-cli", "cargoBuildFlags": ["-p", "nix-instances-core"] },
+            "default": { "pname": "nix-instances", "cargoBuildFlags": ["-p", "nix-instances"] },
+        })
+    );
+    assert_eq!(
+        checks["aarch64-darwin"],
+        json!({ "cli": "nix-instances-cli", "plugin": "nix-instances", "tests": "nix-instances-tests" })
+    );
+    let pre_check = eval("checks.x86_64-linux.tests.preCheck", "x: x");
+    assert!(pre_check.as_str().unwrap().contains("NIXPKGS_LIB=/stub/nixpkgs"), "{pre_check}");
+    assert_eq!(shells["x86_64-linux"], json!(["nix-instances"]));
+}
+
+// ------------------------------------------------------------------------------------------
+// The flake-parts module.
+
+/// A service-module flake for `input = "other"`: a nixInstances module and a clan module.
+fn other_flake() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        write_flake(
+            "other",
+            r#"{
+  outputs = _: {
+    nixInstances.modules.greeter = {
+      roles.peer.interface = { lib, ... }: {
+        options.word = lib.mkOption { type = lib.types.str; default = "hello"; };
+      };
+      roles.peer.perInstance = { instanceName, settings, machine, ... }: {
+        nixosModule.lines = [ "greeter/${instanceName}/${machine.name}: ${settings.word}" ];
+      };
+    };
+    clan.modules.legacy = { _class = "clan.service"; roles.x = { }; };
+  };
+}
+"#,
+        )
+    })
+}
+
+/// A flake-parts flake importing the module, with `body` as the value of `nixInstances`.
+/// Its output `report` evaluates every machine's nixosModule against a one-option stub of
+/// NixOS (`lines`, a list of strings) and lists the modules' locations.
+fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> PathBuf {
+    let text = format!(
+        r#"{{
+  inputs.flake-parts.url = "path:{flake_parts}";
+  inputs.nixpkgs-lib.url = "path:{nixpkgs_lib}";
+  inputs.flake-parts.inputs.nixpkgs-lib.follows = "nixpkgs-lib";
+  inputs.nix-instances.url = "path:{repo}";
+  inputs.nix-instances.inputs.nixpkgs.follows = "nixpkgs-lib";
+  inputs.other.url = "path:{other}";
+  outputs = inputs@{{ flake-parts, ... }}:
+    flake-parts.lib.mkFlake {{ inherit inputs; }} ({{ lib, config, ... }}: {{
+      systems = [ ];
+      imports = [ inputs.nix-instances.flakeModules.default ];
+      nixInstances = {body};
+      flake.report = {{
+        inherit (inputs.nix-instances.lib) hasPlugin;
+        # The expansion without `instances` (settings are not JSON).
+        expanded = removeAttrs config.nixInstances.expanded [ "instances" ];
+        machines = lib.mapAttrs (m: out: {{
+          files = map (x: x._file) out.nixosModules;
+          darwinFiles = map (x: x._file) out.darwinModules;
+          lines = (lib.evalModules {{
+            modules = [
+              {{ options.lines = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
+              out.nixosModule
+            ];
+          }}).config.lines;
+        }}) config.flake.nixInstances.machines;
+      }};
+    }});
+}}
+"#,
+        repo = repo_copy().display(),
+        other = other_flake().display(),
+    );
+    write_flake(name, &text)
+}
+
+fn report(dir: &Path, with_plugin: bool) -> Eval {
+    flake_eval(with_plugin, &[&format!("path:{}#report", dir.display())])
+}
+
+/// The report with and without the plugin: equal except for `hasPlugin`.
+fn report_both(dir: &Path) -> Value {
+    let mut native = report(dir, true).json();
+    let mut pure = report(dir, false).json();
+    assert_eq!(native["hasPlugin"], json!(true));
+    assert_eq!(pure["hasPlugin"], json!(false));
+    native.as_object_mut().unwrap().remove("hasPlugin");
+    pure.as_object_mut().unwrap().remove("hasPlugin");
+    assert_eq!(native, pure, "the per-machine modules differ between the plugin and the twin");
+    native
+}
+
+const INVENTORY: &str = r#"{
+  machines.web1.tags = [ "web" ];
+  machines.web2.tags = [ "web" ];
+  machines.db1 = { };
+  machines.mac1.machineClass = "darwin";
+
+  instances.hello = {
+    module.name = "hello";
+    roles.server.tags.web = { };
+    roles.server.settings.greeting = "hi";
+    roles.server.machines.web2.settings.port = 8080;
+    roles.server.extraModules = [ { lines = [ "extra" ]; } ];
+  };
+  instances.greet = {
+    module = { name = "greeter"; input = "other"; };
+    roles.peer.tags = [ "all" ];
+    roles.peer.machines.db1.settings.word = "moin";
+  };
+
+  modules.hello = {
+    roles.server.interface = { lib, ... }: {
+      options.greeting = lib.mkOption { type = lib.types.str; };
+      options.port = lib.mkOption { type = lib.types.port; default = 80; };
+    };
+    roles.server.perInstance = { instanceName, settings, machine, roles, ... }: {
+      nixosModule.lines = [
+        "hello/${instanceName}/${machine.name}: ${settings.greeting} on ${toString settings.port}; servers: ${toString (builtins.attrNames roles.server.machines)}"
+      ];
+    };
+    perMachine = { machine, instances, ... }: {
+      nixosModule.lines = [ "hello perMachine ${machine.name}: roles ${toString machine.roles}, instances ${toString (builtins.attrNames instances)}" ];
+    };
+  };
+}"#;
+
+#[test]
+fn flake_parts_module_gives_the_same_machine_modules_with_and_without_the_plugin() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let dir = user_flake("inventory", &lib, &fp, INVENTORY);
+    let r = report_both(&dir);
+    let m = &r["machines"];
+    assert_eq!(
+        m.as_object().unwrap().keys().collect::<Vec<_>>(),
+        vec!["db1", "mac1", "web1", "web2"]
+    );
+    // Module order: per service module id (sorted), perMachine then perInstance per
+    // (instance, role), then the role's extraModules (for the machine's own class).
+    assert_eq!(
+        m["web1"]["files"],
+        json!([
+            "nixInstances: service module '<clan-core>-hello', perMachine (machine web1)",
+            "nixInstances.instances.hello.roles.server: perInstance (machine web1)",
+            "nixInstances.instances.hello.roles.server.extraModules[0] (machine web1)",
+            "nixInstances: service module 'other-greeter', perMachine (machine web1)",
+            "nixInstances.instances.greet.roles.peer: perInstance (machine web1)",
+        ])
+    );
+    // A darwin machine gets no extraModules in its NixOS list, a NixOS machine none in its
+    // darwin list.
+    assert_eq!(
+        m["web1"]["darwinFiles"],
+        json!([
+            "nixInstances: service module '<clan-core>-hello', perMachine (machine web1)",
+            "nixInstances.instances.hello.roles.server: perInstance (machine web1)",
+            "nixInstances: service module 'other-greeter', perMachine (machine web1)",
+            "nixInstances.instances.greet.roles.peer: perInstance (machine web1)",
+        ])
+    );
+    // What each machine's NixOS module defines (sorted: the order of list definitions is
+    // the module system's business).
+    let mut web2: Vec<String> = serde_json::from_value(m["web2"]["lines"].clone()).unwrap();
+    web2.sort();
+    assert_eq!(
+        web2,
+        vec![
+            "extra",
+            "greeter/greet/web2: hello",
+            "hello perMachine web2: roles server, instances hello",
+            "hello/hello/web2: hi on 8080; servers: web1 web2",
+        ]
+    );
+    assert_eq!(m["db1"]["lines"], json!(["greeter/greet/db1: moin"]));
+    assert_eq!(m["mac1"]["lines"], json!(["greeter/greet/mac1: hello"]));
+    assert_eq!(r["expanded"]["warnings"], json!([]));
+}
+
+#[test]
+fn flake_parts_module_exposes_the_raw_expansion() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let body = r#"{
+  machines.web1.tags = [ "web" ];
+  machines.db1 = { };
+  instances.hello = {
+    roles.server.tags = [ "web" ];
+    roles.client.tags.nosuch = { };
+  };
+  modules.hello.roles = { server = { }; client = { }; };
+}"#;
+    let dir = user_flake("expanded", &lib, &fp, body);
+    let eval = |with_plugin| flake_eval(with_plugin, &[&format!("path:{}#report", dir.display())]);
+    let (native, pure) = (eval(true), eval(false));
+    let (n, p) = (native.json(), pure.json());
+    assert_eq!(n["expanded"], p["expanded"]);
+    assert_eq!(
+        n["expanded"],
+        json!({
+            "machines": {
+                "db1": { "instances": {}, "tags": ["all", "nixos"] },
+                "web1": { "instances": { "hello": { "roles": ["server"] } }, "tags": ["all", "nixos", "web"] },
+            },
+            "modules": { "<clan-core>-hello": ["hello"] },
+            "tags": { "all": ["db1", "web1"], "darwin": [], "nixos": ["db1", "web1"], "web": ["web1"] },
+            "warnings": ["instances.hello.roles.client.tags.nosuch: tag 'nosuch' matches no machine; tags in use: all, nixos, web"],
+        })
+    );
+    // The primop prints the warning, the twin traces it.
+    assert!(native.stderr.contains("tag 'nosuch' matches no machine"), "{}", native.stderr);
+    assert!(pure.stderr.contains("tag 'nosuch' matches no machine"), "{}", pure.stderr);
+}
+
+const HELLO: &str = r#"
+  modules.hello = {
+    roles.server.interface = { lib, ... }: {
+      options.greeting = lib.mkOption { type = lib.types.str; };
+      options.port = lib.mkOption { type = lib.types.port; default = 80; };
+      options.words = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
+    };
+    roles.server.perInstance = { settings, extendSettings, ... }: {
+      nixosModule.lines = [
+        (builtins.toJSON settings)
+        (builtins.toJSON (extendSettings { port = lib.mkForce 1; }).port)
+      ];
+    };
+  };
+"#;
+
+#[test]
+fn settings_merge_through_the_role_interface() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let body = format!(
+        r#"{{
+  machines.web1.tags = [ "web" "eu" ];
+  machines.web2.tags = [ "web" ];
+  instances.hello = {{
+    roles.server.settings = {{ greeting = lib.mkDefault "role"; words = [ "role" ]; }};
+    roles.server.tags.web.settings = {{ words = [ "web" ]; }};
+    roles.server.tags.eu.settings = {{ words = [ "eu" ]; port = 443; }};
+    roles.server.machines.web1.settings = {{ greeting = "machine"; words = [ "machine" ]; }};
+  }};
+  {HELLO}
+}}"#
+    );
+    let dir = user_flake("settings", &lib, &fp, &body);
+    let r = report_both(&dir);
+    let lines = |m: &str| -> (Value, Value) {
+        let l = r["machines"][m]["lines"].as_array().unwrap();
+        (serde_json::from_str(l[0].as_str().unwrap()).unwrap(), l[1].clone())
+    };
+    let (web1, port1) = lines("web1");
+    let (web2, _) = lines("web2");
+    // Lists merge across role, machine and tag settings; a machine's definition beats the
+    // role's mkDefault; the interface's default applies where nothing is set.
+    let mut words1: Vec<String> = serde_json::from_value(web1["words"].clone()).unwrap();
+    words1.sort();
+    assert_eq!(words1, vec!["eu", "machine", "role", "web"]);
+    assert_eq!(web1["greeting"], json!("machine"));
+    assert_eq!(web1["port"], json!(443));
+    assert_eq!(port1, json!("1"));
+    let mut words2: Vec<String> = serde_json::from_value(web2["words"].clone()).unwrap();
+    words2.sort();
+    assert_eq!(words2, vec!["role", "web"]);
+    assert_eq!(web2["greeting"], json!("role"));
+    assert_eq!(web2["port"], json!(80));
+}
+
+#[test]
+fn settings_errors_name_the_option_path() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let wrong = format!(
+        "{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1.settings.greeting = 42; {HELLO} }}"
+    );
+    let dir = user_flake("settings-type-error", &lib, &fp, &wrong);
+    for with_plugin in [true, false] {
+        let e = report(&dir, with_plugin);
+        assert_error(&e, "nixInstances.instances.hello.roles.server.machines.web1.settings.greeting");
+        assert_error(&e, "is not of type `string'");
+    }
+    let unset = format!("{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1 = {{ }}; {HELLO} }}");
+    let dir = user_flake("settings-unset", &lib, &fp, &unset);
+    assert_error(
+        &report(&dir, false),
+        "The option `nixInstances.instances.hello.roles.server.machines.web1.settings.greeting' was accessed but has no value defined",
+    );
+}
+
+#[test]
+fn module_resolution_errors_list_what_exists() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let cases = [
+        (
+            "instances.hello.module.input = \"othr\";",
+            "nixInstances.instances.hello.module.input: no flake input named 'othr' (did you mean 'other'?); \
+             inputs: flake-parts, nix-instances, nixpkgs-lib, other, self",
+        ),
+        (
+            "instances.hello.module.name = \"helo\";",
+            "nixInstances.instances.hello.module.name: nixInstances.modules has no module named 'helo' \
+             (did you mean 'hello'?); its modules: hello",
+        ),
+        (
+            "instances.hello.module = { name = \"gretter\"; input = \"other\"; };",
+            "nixInstances.instances.hello.module.name: flake input 'other' has no module named 'gretter' \
+             (did you mean 'greeter'?); its modules: greeter, legacy",
+        ),
+        (
+            "instances.hello.module.input = \"flake-parts\";",
+            "nixInstances.instances.hello.module.input: flake input 'flake-parts' has no nixInstances.modules or clan.modules",
+        ),
+        // Checked by the expansion against the module's roles: the same message either way.
+        (
+            "instances.hello.roles.srever.machines.web1 = { };",
+            "instances.hello.roles.srever: module '<clan-core>-hello' has no role 'srever' (did you mean 'server'?); \
+             its roles: server",
+        ),
+    ];
+    for (k, (inst, msg)) in cases.iter().enumerate() {
+        let body = format!(
+            "{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1.settings.greeting = \"hi\"; {inst} {HELLO} }}"
+        );
+        let dir = user_flake(&format!("resolution-{k}"), &lib, &fp, &body);
+        for with_plugin in [true, false] {
+            assert_error(&report(&dir, with_plugin), msg);
+        }
+    }
+    // A clan module from an input resolves (its role `x` has no perInstance: an empty module).
+    let body = "{ machines.web1 = { }; instances.l = { module = { name = \"legacy\"; input = \"other\"; }; \
+                roles.x.machines.web1 = { }; }; }";
+    let dir = user_flake("resolution-clan", &lib, &fp, body);
+    assert_eq!(report_both(&dir)["machines"]["web1"]["lines"], json!([]));
+}
+
+#[test]
+fn manifest_constraints_reach_the_expansion() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let module = r#"modules.hello = {
+    manifest.constraints.maxInstances = 1;
+    manifest.constraints.roles.server.maxMachines = 1;
+    roles.server = { };
+  };"#;
+    let cases = [
+        (
+            "instances.a = { module.name = \"hello\"; roles.server.machines.web1 = { }; }; \
+             instances.b = { module.name = \"hello\"; roles.server.machines.web1 = { }; };",
+            "instances.b: module '<clan-core>-hello' allows at most 1 instances; used by a, b",
+        ),
+        (
+            "instances.hello.roles.server.machines = { web1 = { }; web2 = { }; };",
+            "instances.hello.roles.server: module '<clan-core>-hello' needs at most 1 machines in role 'server', got 2",
+        ),
+    ];
+    for (k, (inst, msg)) in cases.iter().enumerate() {
+        let body = format!("{{ machines.web1 = {{ }}; machines.web2 = {{ }}; {inst} {module} }}");
+        let dir = user_flake(&format!("constraints-{k}"), &lib, &fp, &body);
+        for with_plugin in [true, false] {
+            assert_error(&report(&dir, with_plugin), msg);
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The NixOS module and the package expression, with nixpkgs' lib and stubs.
+
+fn lib_import(lib: &str) -> String {
+    format!(
+        "(let root = {}; in import (if builtins.pathExists (root + \"/lib/default.nix\") then root + \"/lib\" else root))",
+        nix_string(lib)
+    )
+}
+
+#[test]
+fn nixos_module_adds_the_plugin_to_plugin_files() {
+    let Some(lib) = nixpkgs_lib() else { return };
+    let expr = format!(
+        r#"
+let
+  lib = {lib};
+  inherit (lib) mkOption types;
+  drv = name: {{ type = "derivation"; inherit name; outPath = "/nix/store/00000000000000000000000000000000-${{name}}"; }};
+  # pkgs.callPackage: records what it was called with.
+  pkgs.callPackage = fn: args: drv "nix-instances" // {{ file = baseNameOf fn; against = args.nix.name; }};
+  # The bits of NixOS the module uses.
+  stub = {{
+    options.nix.package = mkOption {{ type = types.package; default = drv "nix-2.99"; }};
+    options.nix.settings = mkOption {{
+      type = types.submodule {{ freeformType = types.attrsOf (types.listOf types.str); }};
+      default = {{ }};
+    }};
+    config._module.args.pkgs = pkgs;
+    config.nix.settings.plugin-files = [ "/other/plugin.so" ];
+  }};
+  eval = extra: (lib.evalModules {{ modules = [ {module} stub extra ]; }}).config;
+  on = eval {{ programs.nix-instances.enable = true; }};
+in {{
+  off = (eval {{ }}).nix.settings.plugin-files;
+  on = on.nix.settings.plugin-files;
+  inherit (on.programs.nix-instances.package) file against;
+  own = (eval {{ programs.nix-instances.enable = true; programs.nix-instances.package = drv "mine"; }}).nix.settings.plugin-files;
+}}"#,
+        lib = lib_import(&lib),
+        module = repo().join("nix/nixos-module.nix").display(),
+    );
+    let r = nix().eval(&expr, false).json();
+    let store = "/nix/store/00000000000000000000000000000000";
+    assert_eq!(r["off"], json!(["/other/plugin.so"]));
+    let mut on: Vec<String> = serde_json::from_value(r["on"].clone()).unwrap();
+    on.sort();
+    assert_eq!(on, vec![format!("{store}-nix-instances/lib/nix/plugins/libnix_instances.so"), "/other/plugin.so".into()]);
+    // Built by nix/package.nix against config.nix.package.
+    assert_eq!(r["file"], json!("package.nix"));
+    assert_eq!(r["against"], json!("nix-2.99"));
+    assert!(r["own"].as_array().unwrap().contains(&json!(format!("{store}-mine/lib/nix/plugins/libnix_instances.so"))));
+}
+
+#[test]
+fn package_expressions_evaluate() {
+    let Some(lib) = nixpkgs_lib() else { return };
+    // `nix eval` (not nix-instantiate's read-only mode), so the filtered sources are copied
+    // into the private store and can be listed.
+    let expr = format!(
+        r#"
+let
+  lib = {lib};
+  args = {{
+    inherit lib;
+    stdenv.hostPlatform.extensions.sharedLibrary = ".so";
+    rustPlatform.buildRustPackage = a: a;
+    pkg-config = "pkg-config";
+    nix = {{ name = "nix"; dev = "nix-dev"; out = "nix-out"; }};
+    boost = "boost"; nlohmann_json = "nlohmann_json"; boehmgc = "boehmgc";
+  }};
+  call = f: import f (builtins.intersectAttrs (builtins.functionArgs (import f)) args);
+  show = a: {{
+    inherit (a) pname version cargoBuildFlags;
+    buildInputs = a.buildInputs or [ ];
+    lock = baseNameOf a.cargoLock.lockFile;
+    src = builtins.attrNames (builtins.readDir a.src);
+    installs = lib.hasInfix "lib/nix/plugins/libnix_instances.so" (a.postInstall or "");
+  }};
+in {{
+  plugin = show (call {repo}/nix/package.nix);
+  cli = show (call {repo}/nix/cli.nix);
+  tests = show (call {repo}/nix/tests.nix);
+}}"#,
+        lib = lib_import(&lib),
+        repo = repo().display(),
+    );
+    let mut c = nix().command("nix");
+    c.args(["eval", "--json", "--impure", "--expr", &expr]);
+    let r = Eval::from(c.output().expect("nix runs")).json();
+    let version = r["plugin"]["version"].clone();
+    assert!(version.as_str().is_some_and(|v| !v.is_empty()));
+    assert_eq!(
+        r["plugin"],
+        json!({
+            "pname": "nix-instances", "version": version, "cargoBuildFlags": ["-p", "nix-instances"],
+            "buildInputs": ["nix-dev", "boost", "nlohmann_json", "boehmgc"], "lock": "Cargo.lock",
+            "src": ["Cargo.lock", "Cargo.toml", "build.rs", "core", "cpp", "src"], "installs": true,
+        })
+    );
+    assert_eq!(r["cli"]["cargoBuildFlags"], json!(["-p", "nix-instances-core"]));
+    assert_eq!(r["cli"]["src"], r["plugin"]["src"]);
+    assert_eq!(
+        r["tests"]["src"],
+        json!(["Cargo.lock", "Cargo.toml", "build.rs", "core", "cpp", "examples", "nix", "src", "tests"])
+    );
+}

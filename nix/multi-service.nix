@@ -25,7 +25,8 @@ let
     unsafeDiscardStringContext
     ;
 
-  firstNonNull = list: let found = filter (x: x != null) list; in if found == [ ] then null else head found;
+  # The first non-null item; items after it are not evaluated.
+  firstNonNull = builtins.foldl' (found: x: if found != null then found else x) null;
 
   # The base name of a module path/string with trailing `/`s dropped, without the
   # `<hash>-` prefix of a store path, cut at the first `.`. May be "".
@@ -117,12 +118,19 @@ let
         else
           null;
       ok = error == null;
+      processNames = if ok && enable then attrNames processes else [ ];
+      # Forcing what the checks look at may throw (a user's `throw` in a later instance).
+      # The primop stops at the first error in name order and never looks further, so a
+      # throw is only raised here when no earlier instance has an error.
+      forced = builtins.deepSeq [ error processNames ] true;
+      threw = !(builtins.tryEval forced).success;
     in
     {
       name = n;
-      inherit error enable settings;
+      inherit enable settings threw forced;
+      error = if threw then null else error;
       # process names of a valid enabled instance (sorted), else none
-      processNames = if ok && enable then attrNames processes else [ ];
+      processNames = if threw then [ ] else processNames;
     }
   ) names;
 
@@ -153,8 +161,17 @@ let
       showAt (at b [ "outputs" "settings" "processes" p ])
         "process '${p}' is defined by both instances '${a}' and '${b}' of service '${svc}'; process names must be unique across instances, so include the instance name in it (e.g. processes.\"\${name}-${p}\")";
 
-  # Instance by instance: its structural checks, then its process names against earlier ones.
-  instanceErrors = map (info: if info.error != null then info.error else duplicateError info) infos;
+  # Instance by instance: its structural checks, then its process names against earlier ones;
+  # an instance that throws re-throws the user's own error when it comes first.
+  instanceErrors = map (
+    info:
+    if info.threw then
+      builtins.seq info.forced null
+    else if info.error != null then
+      info.error
+    else
+      duplicateError info
+  ) infos;
 
   firstError =
     if argError != null then

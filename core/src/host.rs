@@ -75,6 +75,7 @@ pub trait Host {
     /// A set of `names[i] = values[i]`; names are unique.
     fn make_attrs(&mut self, names: &[Self::Name], values: &[Self::Value]) -> Result<Self::Value, Foreign>;
 
-    /// Reports a warning to the user (Nix: `warning: …` on stderr).
+    /// Reports a warning to the user (Nix: `warning: …` on stderr). Bytes of names that are
+    /// not UTF-8 are escaped as [`crate::text::show`] does.
     fn warn(&mut self, message: &str);
 }

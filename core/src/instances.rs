@@ -103,11 +103,11 @@ struct Inventory<V> {
 pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
     let inv = read_inventory(h, arg)?;
     let tag_members = tag_members(&inv);
-    let mut slots = vec![u32::MAX; inv.machines.len()];
+    let mut scratch = Scratch::new(inv.machines.len());
     let members: Vec<Vec<Members>> = inv
         .instances
         .iter()
-        .map(|i| i.roles.iter().map(|r| role_members(r, &tag_members, &mut slots)).collect())
+        .map(|i| i.roles.iter().map(|r| role_members(r, &tag_members, &mut scratch)).collect())
         .collect();
     check_max_instances(&inv)?;
     check_constraints(&inv, &members)?;
@@ -156,7 +156,7 @@ fn read_machines<H: Host>(h: &mut H, v: &H::Value) -> Result<Vec<Machine>> {
                     b"nixos" => Class::Nixos,
                     b"darwin" => Class::Darwin,
                     other => {
-                        let got = String::from_utf8_lossy(other);
+                        let got = crate::text::show(other);
                         return Err(Error::invalid(cp, format!("expected \"nixos\" or \"darwin\", got \"{got}\"")));
                     }
                 }
@@ -169,7 +169,7 @@ fn read_machines<H: Host>(h: &mut H, v: &H::Value) -> Result<Vec<Machine>> {
 
 fn unknown_machine(path: Path, name: &[u8], machines: &[Machine]) -> Error {
     let hint = did_you_mean(name, machines.iter().map(|m| m.name.as_slice()));
-    Error::invalid(path, format!("no machine named '{}'{hint}", String::from_utf8_lossy(name)))
+    Error::invalid(path, format!("no machine named '{}'{hint}", crate::text::show(name)))
 }
 
 fn read_static_tags<H: Host>(
@@ -287,8 +287,8 @@ fn read_role<H: Host>(
                 p.clone(),
                 format!(
                     "module '{}' has no role '{}'{hint}; its roles: {}",
-                    String::from_utf8_lossy(module_id),
-                    String::from_utf8_lossy(&name),
+                    crate::text::show(module_id),
+                    crate::text::show(&name),
                     join_names(known.iter().map(Vec::as_slice))
                 ),
             ));
@@ -374,12 +374,25 @@ fn tag_members<V>(inv: &Inventory<V>) -> BTreeMap<Name, Vec<usize>> {
     tags
 }
 
-/// `slots` is scratch space, one entry per machine, all `u32::MAX` between calls.
-fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<usize>>, slots: &mut [u32]) -> Members {
+/// Scratch space for [`role_members`], reused across roles: one slot and one bit per machine.
+struct Scratch {
+    slots: Vec<u32>,
+    marks: Vec<u64>,
+}
+
+impl Scratch {
+    fn new(machines: usize) -> Scratch {
+        Scratch { slots: vec![u32::MAX; machines], marks: vec![0; machines.div_ceil(64)] }
+    }
+}
+
+fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<usize>>, scratch: &mut Scratch) -> Members {
+    let Scratch { slots, marks } = scratch;
     let mut members: Members = Vec::new();
     let mut slot_of = |m: usize, members: &mut Members| -> usize {
         if slots[m] == u32::MAX {
             slots[m] = members.len() as u32;
+            marks[m / 64] |= 1 << (m % 64);
             members.push((m, Member { explicit: None, tags: 0, more_tags: Vec::new() }));
         }
         slots[m] as usize
@@ -394,11 +407,19 @@ fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<usize>>, slo
             members[i].1.add_tag(k as u32);
         }
     }
-    for (m, _) in &members {
-        slots[*m] = u32::MAX;
+    // machine order, read off the marks; the scratch space is left clean
+    let mut sorted = Vec::with_capacity(members.len());
+    let mut slots_taken: Vec<Option<(usize, Member)>> = members.into_iter().map(Some).collect();
+    for (w, word) in marks.iter_mut().enumerate() {
+        let mut bits = std::mem::take(word);
+        while bits != 0 {
+            let m = w * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            sorted.push(slots_taken[slots[m] as usize].take().expect("each machine once"));
+            slots[m] = u32::MAX;
+        }
     }
-    members.sort_unstable_by_key(|(m, _)| *m);
-    members
+    sorted
 }
 
 fn instances_of_module<'a, V>(inv: &'a Inventory<V>, id: &[u8]) -> Vec<&'a [u8]> {
@@ -415,7 +436,7 @@ fn check_max_instances<V>(inv: &Inventory<V>) -> Result<()> {
                 path!["instances", first_over],
                 format!(
                     "module '{}' allows at most {max} instances; used by {}",
-                    String::from_utf8_lossy(id),
+                    crate::text::show(id),
                     join_names(users.iter().copied())
                 ),
             ));
@@ -442,8 +463,8 @@ fn check_constraints<V>(inv: &Inventory<V>, members: &[Vec<Members>]) -> Result<
                 path!["instances", &inst.name, "roles", &c.role],
                 format!(
                     "module '{}' needs at {word} {bound} machines in role '{}', got {count}",
-                    String::from_utf8_lossy(&inst.module_id),
-                    String::from_utf8_lossy(&c.role)
+                    crate::text::show(&inst.module_id),
+                    crate::text::show(&c.role)
                 ),
             ));
         }
@@ -463,7 +484,7 @@ fn unmatched_tag_warnings<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Ve
                 let p = path!["instances", &inst.name, "roles", &role.name, "tags", tag];
                 warnings.push(format!(
                     "{p}: tag '{}' matches no machine{}; tags in use: {}",
-                    String::from_utf8_lossy(tag),
+                    crate::text::show(tag),
                     did_you_mean(tag, in_use()),
                     join_names(in_use())
                 ));
@@ -579,7 +600,7 @@ fn render<H: Host>(
             machine_tags[m].push(tag);
         }
     }
-    placements.sort_unstable();
+    let placements = group_by_machine(placements, inv.machines.len());
     let role_indices: Vec<u32> = placements.iter().map(|p| p.2).collect();
     let mut tag_lists: FxHashMap<&[&[u8]], H::Value> = FxHashMap::default();
     let mut role_lists: FxHashMap<(u32, &[u32]), H::Value> = FxHashMap::default();
@@ -644,13 +665,32 @@ fn render<H: Host>(
     }
     let tags = h.make_attrs(&tag_names, &tag_values)?;
 
-    let warning_items = warnings.iter().map(|w| h.make_string(w.as_bytes())).collect::<Result<Vec<_>, _>>()?;
+    let warning_items = warnings.iter().map(|w| h.make_string(&crate::text::to_bytes(w))).collect::<Result<Vec<_>, _>>()?;
     let warnings = h.make_list(&warning_items)?;
 
     out.attrs(
         h,
         &[(b"instances", instances), (b"modules", modules), (b"machines", machines), (b"tags", tags), (b"warnings", warnings)],
     )
+}
+
+/// `(machine, instance, role)` triples made in (instance, role) order, reordered by machine
+/// with that order kept: a counting sort, linear in their number.
+fn group_by_machine(placements: Vec<(u32, u32, u32)>, machines: usize) -> Vec<(u32, u32, u32)> {
+    let mut starts = vec![0usize; machines + 1];
+    for p in &placements {
+        starts[p.0 as usize + 1] += 1;
+    }
+    for m in 0..machines {
+        starts[m + 1] += starts[m];
+    }
+    let mut out = vec![(0, 0, 0); placements.len()];
+    for p in placements {
+        let at = &mut starts[p.0 as usize];
+        out[*at] = p;
+        *at += 1;
+    }
+    out
 }
 
 /// `{ settings = { imports = [ <explicit or { }> <tag settings or { }>… ]; }; }`

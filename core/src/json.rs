@@ -85,6 +85,7 @@ impl Host for JsonHost {
     }
 
     fn warn(&mut self, message: &str) {
-        self.warnings.push(message.to_string());
+        // JSON text is UTF-8: bytes that are not become U+FFFD.
+        self.warnings.push(String::from_utf8_lossy(&crate::text::to_bytes(message)).into_owned());
     }
 }

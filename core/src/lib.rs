@@ -14,6 +14,7 @@ pub mod output;
 pub mod path;
 pub mod read;
 pub mod suggest;
+pub mod text;
 
 pub use error::Error;
 pub use host::{Host, Kind};

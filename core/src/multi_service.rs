@@ -69,7 +69,7 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
 }
 
 fn duplicate_process(settings_path: &Path, proc: &[u8], a: &[u8], b: &[u8], service: &[u8]) -> Error {
-    let [proc_s, a, b, service] = [proc, a, b, service].map(String::from_utf8_lossy);
+    let [proc_s, a, b, service] = [proc, a, b, service].map(crate::text::show);
     Error::invalid(
         settings_path.attr("processes").attr(proc),
         format!(
@@ -99,7 +99,7 @@ fn service_name<H: Host>(h: &mut H, arg: &H::Value) -> Result<Name> {
     if name.is_empty() {
         return Err(Error::invalid(
             path!["module"],
-            format!("cannot derive a service name from '{}'", String::from_utf8_lossy(&text)),
+            format!("cannot derive a service name from '{}'", crate::text::show(&text)),
         ));
     }
     Ok(name.to_vec())

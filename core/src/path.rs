@@ -60,7 +60,7 @@ pub fn is_identifier(name: &[u8]) -> bool {
 
 /// A name as it appears in a path: bare, or quoted with `\` and `"` escaped.
 pub fn show_name(name: &[u8]) -> String {
-    let text = String::from_utf8_lossy(name);
+    let text = crate::text::show(name);
     if is_identifier(name) {
         text.into_owned()
     } else {

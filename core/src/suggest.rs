@@ -36,7 +36,7 @@ where
     I: IntoIterator<Item = &'a [u8]>,
 {
     match closest(name, candidates) {
-        Some(c) => format!(" (did you mean '{}'?)", String::from_utf8_lossy(c)),
+        Some(c) => format!(" (did you mean '{}'?)", crate::text::show(c)),
         None => String::new(),
     }
 }
@@ -52,7 +52,7 @@ where
     if v.is_empty() {
         return "(none)".to_string();
     }
-    v.iter().map(|n| String::from_utf8_lossy(n)).collect::<Vec<_>>().join(", ")
+    v.iter().map(|n| crate::text::show(n)).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

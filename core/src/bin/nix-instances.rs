@@ -62,7 +62,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", String::from_utf8_lossy(&nix_instances_core::text::to_bytes(&e.to_string())));
             ExitCode::from(1)
         }
     }

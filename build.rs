@@ -63,6 +63,11 @@ fn main() {
         build.flag(&std);
     }
     build.compile("nix_instances_shim");
+    // Binaries linked against Nix's libraries (the lib's test harness) find them where
+    // pkg-config did: Debian keeps them in /usr/lib/nix, off the default search path.
+    for dir in &nix.link_paths {
+        println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
+    }
     println!("cargo:rustc-env=NIX_INSTANCES_NIX_VERSION={}", nix.version);
     println!("cargo:rustc-cfg=nix_minor=\"{minor}\"");
 }

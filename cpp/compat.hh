@@ -2,14 +2,25 @@
 //
 // build.rs derives NIX_INSTANCES_NIX_MINOR (and _MAJOR) from pkg-config's nix-expr version;
 // every version conditional of the shim lives here, so shim.cc reads the same for every Nix.
+// Each boundary below was found by compiling against that release's headers (see
+// docs/nix-versions.md and scripts/compat-check.sh --git):
 //
-//   2.8–2.9    primops take `const Pos &`; errors thrown as `ThrownError(ErrorInfo)`;
-//              Symbol converts to std::string; Value fields are public members.
-//   2.10+      primops take `PosIdx`; `state.symbols[sym]`.
-//   2.19+      `state.buildList(n)` + `v.mkList(list)`; `state.error<E>(…).atPos(pos).debugThrow()`.
-//   2.20+      `v.attrs()`, `v.c_str()`, `v.integer()`, `v.boolean()` accessors.
-//   2.24+      `NixInt` is a checked integer (`.value`).
-//   2.28+      headers under <nix/expr/…>, <nix/store/…>, <nix/util/…>.
+//   2.8        primops take `const Pos &`; errors are `ThrownError(ErrorInfo)`; Symbol converts
+//              to std::string; Value fields are public members; up to 2.25 headers want
+//              autotools' config.h first.
+//   2.9+       primops take `PosIdx`; `state.symbols[sym]`; errors carry `state.positions[pos]`.
+//   2.14+      `state.error(…).atPos(pos).debugThrow<E>()`.
+//   2.16+      `v.path()` is a SourcePath.
+//   2.17+      `RegisterPrimOp(PrimOp &&)`.
+//   2.19+      `v.string_view()`, `v.listItems()`.
+//   2.21+      `state.error<E>(…).atPos(pos).debugThrow()`.
+//   2.22+      `v.attrs()` (const), `v.integer()`, `v.boolean()`; `state.buildList(n)` + `v.mkList(list)`.
+//   2.25+      `NixInt` is a checked integer (`.value`).
+//   2.26–2.27  meson: headers want the per-library config-util.hh, config-store.hh, config-expr.hh first.
+//   2.28+      headers under <nix/expr/…>, <nix/store/…>, <nix/util/…>, which include their own configuration.
+//   2.30+      `v.listView()` instead of `v.listItems()`.
+//   2.33+      `v.mkString(s, state.mem)`.
+//   2.34+      `PrimOp::impl` instead of `PrimOp::fun`.
 #pragma once
 
 #ifndef NIX_INSTANCES_NIX_MINOR
@@ -18,6 +29,12 @@
 
 #define NIX_AT_LEAST(minor) (NIX_INSTANCES_NIX_MAJOR > 2 || NIX_INSTANCES_NIX_MINOR >= (minor))
 
+// Lix numbers its releases 2.90 and up, but its C++ API forked from Nix 2.18's: the branches
+// below would pick the wrong one. Not supported (and not checked).
+#if NIX_INSTANCES_NIX_MAJOR == 2 && NIX_INSTANCES_NIX_MINOR >= 90
+#error "nix-instances: Nix 2.90 and later are Lix releases, whose C++ API this shim does not support"
+#endif
+
 #if NIX_AT_LEAST(28)
 #  include <nix/expr/eval.hh>
 #  include <nix/expr/primops.hh>
@@ -25,7 +42,15 @@
 #  include <nix/util/logging.hh>
 #  include <nix/store/globals.hh>
 #else
-#  include <config.h>   // the autoconf results Nix's headers were written against
+// The build configuration Nix's headers were written against, which up to 2.27 users include
+// first: autotools' config.h up to 2.25, meson's per-library config-*.hh in 2.26 and 2.27.
+#  if __has_include(<config-expr.hh>)
+#    include <config-util.hh>
+#    include <config-store.hh>
+#    include <config-expr.hh>
+#  else
+#    include <config.h>
+#  endif
 #  include <eval.hh>
 #  include <primops.hh>
 #  include <value.hh>
@@ -36,17 +61,18 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nix_instances::compat {
 
-#if NIX_AT_LEAST(10)
+#if NIX_AT_LEAST(9)
 using PosArg = nix::PosIdx;
 #else
 using PosArg = const nix::Pos &;
 #endif
 
-// The position stored in the per-call context (a copy for 2.8, where primops get a reference).
-#if NIX_AT_LEAST(10)
+// The position stored in the per-call context (a pointer for 2.8, where primops get a reference).
+#if NIX_AT_LEAST(9)
 using PosHold = nix::PosIdx;
 #else
 using PosHold = const nix::Pos *;
@@ -55,7 +81,7 @@ inline const nix::Pos & pos_of(PosHold p) { return *p; }
 
 inline PosHold hold(PosArg pos)
 {
-#if NIX_AT_LEAST(10)
+#if NIX_AT_LEAST(9)
     return pos;
 #else
     return &pos;
@@ -64,7 +90,7 @@ inline PosHold hold(PosArg pos)
 
 inline void force(nix::EvalState & state, nix::Value & v, PosHold pos)
 {
-#if NIX_AT_LEAST(10)
+#if NIX_AT_LEAST(9)
     state.forceValue(v, pos);
 #else
     state.forceValue(v, pos_of(pos));
@@ -73,18 +99,16 @@ inline void force(nix::EvalState & state, nix::Value & v, PosHold pos)
 
 // ---- reading forced values ------------------------------------------------------------------
 
-inline nix::Bindings & attrs(nix::Value & v)
-{
-#if NIX_AT_LEAST(20)
-    return *v.attrs();
+#if NIX_AT_LEAST(22)
+inline const nix::Bindings & attrs(const nix::Value & v) { return *v.attrs(); }
 #else
-    return *v.attrs;
+inline nix::Bindings & attrs(nix::Value & v) { return *v.attrs; }
 #endif
-}
 
 inline std::string_view symbol_name(nix::EvalState & state, const nix::Symbol & s)
 {
-#if NIX_AT_LEAST(10)
+#if NIX_AT_LEAST(9)
+    // A view of the symbol table's own copy, which lives as long as the EvalState.
     return std::string_view(state.symbols[s]);
 #else
     (void) state;
@@ -95,7 +119,9 @@ inline std::string_view symbol_name(nix::EvalState & state, const nix::Symbol & 
 template<typename F>
 inline void for_each_item(nix::Value & v, F && f)
 {
-#if NIX_AT_LEAST(20)
+#if NIX_AT_LEAST(30)
+    for (auto * item : v.listView()) f(item);
+#elif NIX_AT_LEAST(19)
     for (auto * item : v.listItems()) f(item);
 #else
     auto elems = v.listElems();
@@ -107,17 +133,18 @@ inline size_t list_size(const nix::Value & v) { return v.listSize(); }
 
 inline std::string_view string(const nix::Value & v)
 {
-#if NIX_AT_LEAST(20)
+#if NIX_AT_LEAST(19)
     return v.string_view();
 #else
     return std::string_view(v.string.s);
 #endif
 }
 
+// A path as `toString` shows it.
 inline std::string path(const nix::Value & v)
 {
-#if NIX_AT_LEAST(20)
-    return v.path().to_string();
+#if NIX_AT_LEAST(16)
+    return v.path().path.abs();
 #else
     return std::string(v.path);
 #endif
@@ -125,9 +152,9 @@ inline std::string path(const nix::Value & v)
 
 inline int64_t integer(const nix::Value & v)
 {
-#if NIX_AT_LEAST(24)
+#if NIX_AT_LEAST(25)
     return v.integer().value;
-#elif NIX_AT_LEAST(20)
+#elif NIX_AT_LEAST(22)
     return v.integer();
 #else
     return v.integer;
@@ -136,7 +163,7 @@ inline int64_t integer(const nix::Value & v)
 
 inline bool boolean(const nix::Value & v)
 {
-#if NIX_AT_LEAST(20)
+#if NIX_AT_LEAST(22)
     return v.boolean();
 #else
     return v.boolean;
@@ -145,16 +172,21 @@ inline bool boolean(const nix::Value & v)
 
 // ---- building values ------------------------------------------------------------------------
 
-inline void make_string(nix::Value & v, std::string_view s)
+inline void make_string(nix::EvalState & state, nix::Value & v, std::string_view s)
 {
+#if NIX_AT_LEAST(33)
+    v.mkString(s, state.mem);
+#else
+    (void) state;
     v.mkString(s);
+#endif
 }
 
 // A list of `n` items filled by `fill(i)`.
 template<typename F>
 inline void make_list(nix::EvalState & state, nix::Value & v, size_t n, F && fill)
 {
-#if NIX_AT_LEAST(19)
+#if NIX_AT_LEAST(22)
     auto list = state.buildList(n);
     for (size_t i = 0; i < n; ++i) list[i] = fill(i);
     v.mkList(list);
@@ -167,26 +199,32 @@ inline void make_list(nix::EvalState & state, nix::Value & v, size_t n, F && fil
 
 // ---- errors and warnings ----------------------------------------------------------------------
 
+// Throws error type E (with message `msg`) at the primop call.
+template<typename E>
+[[noreturn]] inline void throw_at(nix::EvalState & state, PosHold pos, const std::string & msg)
+{
+#if NIX_AT_LEAST(21)
+    state.error<E>("%s", msg).atPos(pos).debugThrow();
+#elif NIX_AT_LEAST(14)
+    state.error("%s", msg).atPos(pos).template debugThrow<E>();
+#elif NIX_AT_LEAST(9)
+    throw E({ .msg = nix::hintfmt("%s", msg), .errPos = state.positions[pos] });
+#else
+    (void) state;
+    throw E({ .msg = nix::hintfmt("%s", msg), .errPos = pos_of(pos) });
+#endif
+}
+
 // A `throw`-like error at the primop call: catchable by builtins.tryEval.
 [[noreturn]] inline void throw_thrown(nix::EvalState & state, PosHold pos, const std::string & msg)
 {
-#if NIX_AT_LEAST(19)
-    state.error<nix::ThrownError>("%s", msg).atPos(pos).debugThrow();
-#else
-    (void) state;
-    throw nix::ThrownError({ .msg = nix::hintfmt("%s", msg), .errPos = pos_of(pos) });
-#endif
+    throw_at<nix::ThrownError>(state, pos, msg);
 }
 
 // An evaluation error at the primop call, not catchable by builtins.tryEval.
 [[noreturn]] inline void throw_eval(nix::EvalState & state, PosHold pos, const std::string & msg)
 {
-#if NIX_AT_LEAST(19)
-    state.error<nix::EvalError>("%s", msg).atPos(pos).debugThrow();
-#else
-    (void) state;
-    throw nix::EvalError({ .msg = nix::hintfmt("%s", msg), .errPos = pos_of(pos) });
-#endif
+    throw_at<nix::EvalError>(state, pos, msg);
 }
 
 inline void warn(const std::string & msg)
@@ -196,13 +234,14 @@ inline void warn(const std::string & msg)
 
 // ---- registration -----------------------------------------------------------------------------
 
-// The running Nix's version, to refuse loading into a Nix we were not built for.
+// The running Nix's version (a global of libnixstore, so the Nix that loaded us), to refuse
+// loading into a Nix we were not built for.
 inline const std::string & running_version()
 {
     return nix::nixVersion;
 }
 
-#if NIX_AT_LEAST(10)
+#if NIX_AT_LEAST(9)
 using PrimOpFn = void (*)(nix::EvalState &, nix::PosIdx, nix::Value **, nix::Value &);
 #else
 using PrimOpFn = void (*)(nix::EvalState &, const nix::Pos &, nix::Value **, nix::Value &);
@@ -211,7 +250,9 @@ using PrimOpFn = void (*)(nix::EvalState &, const nix::Pos &, nix::Value **, nix
 inline void register_primop(const char * name, std::vector<std::string> args, size_t arity,
                             const char * doc, PrimOpFn fun)
 {
-#if NIX_AT_LEAST(18)
+#if NIX_AT_LEAST(34)
+    nix::RegisterPrimOp(nix::PrimOp { .name = name, .args = std::move(args), .arity = arity, .doc = doc, .impl = fun });
+#elif NIX_AT_LEAST(17)
     nix::RegisterPrimOp(nix::PrimOp { .name = name, .args = std::move(args), .arity = arity, .doc = doc, .fun = fun });
 #else
     nix::RegisterPrimOp({ .name = name, .args = std::move(args), .arity = arity, .doc = doc, .fun = fun });

@@ -74,9 +74,8 @@ rust::Vec<Attr> Ctx::attrs(uint32_t i)
 
 uint32_t Ctx::attr(uint32_t i, rust::Slice<const uint8_t> name)
 {
-    auto & bindings = compat::attrs(*get(i));
-    auto found = bindings.find(state.symbols.create(view(name)));
-    return found == bindings.end() ? absent : add(found->value);
+    auto found = compat::attrs(*get(i)).get(state.symbols.create(view(name)));
+    return found ? add(found->value) : absent;
 }
 
 rust::Vec<uint32_t> Ctx::items(uint32_t i)
@@ -136,7 +135,7 @@ uint32_t Ctx::make_int(int64_t n)
 uint32_t Ctx::make_string(rust::Slice<const uint8_t> s)
 {
     auto v = state.allocValue();
-    compat::make_string(*v, view(s));
+    compat::make_string(state, *v, view(s));
     return add(v);
 }
 
@@ -157,9 +156,9 @@ uint32_t Ctx::make_attrs(rust::Slice<const uint32_t> syms, rust::Slice<const uin
     return add(v);
 }
 
-void Ctx::warn(rust::Str message) const
+void Ctx::warn(rust::Slice<const uint8_t> message) const
 {
-    compat::warn(std::string(message));
+    compat::warn(std::string(view(message)));
 }
 
 // ---- the primops ------------------------------------------------------------------------------
@@ -181,17 +180,18 @@ static void run(Entry entry, nix::EvalState & state, compat::PosArg pos, nix::Va
     pending_exception() = nullptr;
     auto outcome = entry(ctx, ctx.add(arg));
     auto pending = std::exchange(pending_exception(), nullptr);
+    auto message = std::string(reinterpret_cast<const char *>(outcome.message.data()), outcome.message.size());
     switch (outcome.status) {
         case Status::Ok:
             v = *ctx.get(outcome.value);
             return;
         case Status::Foreign:
             if (pending) std::rethrow_exception(pending);
-            compat::throw_eval(state, held, "internal error in nix-instances: a Nix error was lost: " + std::string(outcome.message));
+            compat::throw_eval(state, held, "internal error in nix-instances: a Nix error was lost: " + message);
         case Status::Invalid:
-            compat::throw_thrown(state, held, std::string(outcome.message));
+            compat::throw_thrown(state, held, message);
         default:
-            compat::throw_eval(state, held, "internal error in nix-instances: " + std::string(outcome.message));
+            compat::throw_eval(state, held, "internal error in nix-instances: " + message);
     }
 }
 
@@ -225,10 +225,10 @@ static void prim_testGcStress(nix::EvalState & state, compat::PosArg pos, nix::V
 }
 #endif
 
-static void prim_version(nix::EvalState &, compat::PosArg, nix::Value **, nix::Value & v)
+static void prim_version(nix::EvalState & state, compat::PosArg, nix::Value **, nix::Value & v)
 {
     auto version = crate_version();
-    v.mkString(std::string_view(version.data(), version.size()));
+    compat::make_string(state, v, std::string_view(version.data(), version.size()));
 }
 
 // "2.8.0" and "2.8.1pre" share "2.8": the C++ ABI we were compiled against.

@@ -49,7 +49,7 @@ public:
     uint32_t make_list(rust::Slice<const uint32_t> items);
     uint32_t make_attrs(rust::Slice<const uint32_t> symbols, rust::Slice<const uint32_t> items);
 
-    void warn(rust::Str message) const;
+    void warn(rust::Slice<const uint8_t> message) const;
 
 #ifdef NIX_INSTANCES_TEST_HOOKS
     // Test hook: run a full garbage collection every `n` values Rust holds (0: never).

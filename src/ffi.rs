@@ -43,7 +43,8 @@ pub mod bridge {
     struct Outcome {
         status: Status,
         value: u32,
-        message: String,
+        /// The error message's bytes (names in it need not be UTF-8).
+        message: Vec<u8>,
     }
 
     unsafe extern "C++" {
@@ -67,7 +68,7 @@ pub mod bridge {
         fn make_list(self: Pin<&mut Ctx>, items: &[u32]) -> Result<u32>;
         fn make_attrs(self: Pin<&mut Ctx>, symbols: &[u32], items: &[u32]) -> Result<u32>;
 
-        fn warn(self: &Ctx, message: &str);
+        fn warn(self: &Ctx, message: &[u8]);
     }
 
     extern "Rust" {
@@ -84,7 +85,7 @@ pub mod bridge {
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 
-use nix_instances_core::{instances, multi_service, Error};
+use nix_instances_core::{instances, multi_service, text, Error};
 
 use crate::nix_host::NixHost;
 use bridge::{Ctx, Outcome, Status};
@@ -132,9 +133,9 @@ fn test_panic(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome {
 
 fn outcome(result: std::thread::Result<Result<u32, Error>>) -> Outcome {
     match result {
-        Ok(Ok(value)) => Outcome { status: Status::Ok, value, message: String::new() },
-        Ok(Err(e @ Error::Invalid { .. })) => Outcome { status: Status::Invalid, value: 0, message: e.to_string() },
-        Ok(Err(Error::Foreign(f))) => Outcome { status: Status::Foreign, value: 0, message: f.0 },
+        Ok(Ok(value)) => Outcome { status: Status::Ok, value, message: Vec::new() },
+        Ok(Err(e @ Error::Invalid { .. })) => Outcome { status: Status::Invalid, value: 0, message: text::to_bytes(&e.to_string()) },
+        Ok(Err(Error::Foreign(f))) => Outcome { status: Status::Foreign, value: 0, message: f.0.into_bytes() },
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -143,7 +144,7 @@ fn outcome(result: std::thread::Result<Result<u32, Error>>) -> Outcome {
                 .unwrap_or_else(|| "a panic".to_string());
             let at = PANIC_LOCATION.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "unknown place".into());
             let message = format!("{what} (at {at}); please report this as a bug of nix-instances");
-            Outcome { status: Status::Internal, value: 0, message }
+            Outcome { status: Status::Internal, value: 0, message: message.into_bytes() }
         }
     }
 }

@@ -99,6 +99,6 @@ impl Host for NixHost<'_> {
     }
 
     fn warn(&mut self, message: &str) {
-        self.ctx.warn(message);
+        self.ctx.warn(&nix_instances_core::text::to_bytes(message));
     }
 }

@@ -604,7 +604,6 @@ fn raw_error(expr: &str, with_plugin: bool) -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "core bug: the primop writes bytes that are not UTF-8 as U+FFFD in error messages, the twin writes them as they are (see docs/benchmarks.md, Findings)"]
 fn errors_about_names_that_are_not_utf8_are_the_twins_byte_for_byte() {
     let cases = [
         // an unknown machine whose name is not UTF-8, in a path and in the message

@@ -104,18 +104,13 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
     let inv = read_inventory(h, arg)?;
     let tag_members = tag_members(&inv);
     let mut scratch = Scratch::new(inv.machines.len());
-    let members: Vec<Vec<Members>> = inv
-        .instances
-        .iter()
-        .map(|i| i.roles.iter().map(|r| role_members(r, &tag_members, &mut scratch)).collect())
-        .collect();
     check_max_instances(&inv)?;
-    check_constraints(&inv, &members)?;
+    check_constraints(&inv, &tag_members, &mut scratch)?;
     let warnings = unmatched_tag_warnings(&inv, &tag_members);
     for w in &warnings {
         h.warn(w);
     }
-    render(h, &inv, &tag_members, &members, &warnings)
+    render(h, &inv, &tag_members, &mut scratch, &warnings)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,15 +440,15 @@ fn check_max_instances<V>(inv: &Inventory<V>) -> Result<()> {
     Ok(())
 }
 
-fn check_constraints<V>(inv: &Inventory<V>, members: &[Vec<Members>]) -> Result<()> {
-    for (inst, inst_members) in inv.instances.iter().zip(members) {
+fn check_constraints<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<usize>>, scratch: &mut Scratch) -> Result<()> {
+    for inst in &inv.instances {
         let Some(module) = inv.modules.get(&inst.module_id) else { continue };
         for c in &module.constraints {
             let count = inst
                 .roles
                 .iter()
                 .position(|r| r.name == c.role)
-                .map_or(0, |k| inst_members[k].len()) as i64;
+                .map_or(0, |k| role_members(&inst.roles[k], tag_members, scratch).len()) as i64;
             let (bound, word) = match (c.min, c.max) {
                 (Some(min), _) if count < min => (min, "least"),
                 (_, Some(max)) if count > max => (max, "most"),
@@ -506,7 +501,7 @@ fn render<H: Host>(
     h: &mut H,
     inv: &Inventory<H::Value>,
     tag_members: &BTreeMap<Name, Vec<usize>>,
-    members: &[Vec<Members>],
+    scratch: &mut Scratch,
     warnings: &[String],
 ) -> Result<H::Value> {
     let mut out = Output::<H>::new();
@@ -522,16 +517,17 @@ fn render<H: Host>(
 
     let mut instance_names = Vec::with_capacity(inv.instances.len());
     let mut instance_values = Vec::with_capacity(inv.instances.len());
-    for (ii, (inst, inst_members)) in inv.instances.iter().zip(members).enumerate() {
+    for (ii, inst) in inv.instances.iter().enumerate() {
         let mut role_names = Vec::with_capacity(inst.roles.len());
         let mut role_values = Vec::with_capacity(inst.roles.len());
-        for (ri, (role, role_members)) in inst.roles.iter().zip(inst_members).enumerate() {
+        for (ri, role) in inst.roles.iter().enumerate() {
+            let role_members = role_members(role, tag_members, scratch);
             // shared entries: keyed by the sources, as plain integers when there are < 64 tags
             let mut small_entries: FxHashMap<(Option<u32>, u64), H::Value> = FxHashMap::default();
             let mut entries: FxHashMap<&Member, H::Value> = FxHashMap::default();
             let mut names = Vec::with_capacity(role_members.len());
             let mut values = Vec::with_capacity(role_members.len());
-            for (m, member) in role_members {
+            for (m, member) in &role_members {
                 let m = *m;
                 let cached = if member.more_tags.is_empty() {
                     small_entries.get(&(member.explicit, member.tags))

@@ -47,6 +47,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from private_nix import private_nix_env  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # (machines, instances, R) and (instances, R): R is the number of calls made in one process
@@ -327,24 +330,7 @@ class Nix:
 
     def __init__(self, plugin):
         self.plugin = plugin
-        self.dir = tempfile.mkdtemp(prefix="nix-instances-bench-")
-        for d in ["conf", "home", "state", "log", "cache", "config"]:
-            os.makedirs(os.path.join(self.dir, d))
-        with open(os.path.join(self.dir, "conf/nix.conf"), "w") as f:
-            f.write("experimental-features = nix-command flakes\nsubstituters =\nsandbox = false\nwarn-dirty = false\n")
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "NIX_CONF_DIR": os.path.join(self.dir, "conf"),
-            "NIX_USER_CONF_FILES": os.path.join(self.dir, "conf/nix.conf"),
-            "NIX_STATE_DIR": os.path.join(self.dir, "state"),
-            "NIX_LOG_DIR": os.path.join(self.dir, "log"),
-            "NIX_STORE_DIR": "/nix/store",
-            "HOME": os.path.join(self.dir, "home"),
-            "XDG_CACHE_HOME": os.path.join(self.dir, "cache"),
-            "XDG_CONFIG_HOME": os.path.join(self.dir, "config"),
-            "NIX_REMOTE": f"local?root={os.path.join(self.dir, 'root')}",
-            "TMPDIR": tempfile.gettempdir(),
-        }
+        self.dir, self.env = private_nix_env("nix-instances-bench-")
         r = self.run(["--eval", "-E", "null"])
         if r.returncode != 0:
             sys.exit(f"cannot initialise a private Nix store:\n{r.stderr}")

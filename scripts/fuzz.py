@@ -40,6 +40,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from private_nix import private_nix_env  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # ---------------------------------------------------------------------------------------------
@@ -411,24 +414,7 @@ class Nix:
 
     def __init__(self, plugin):
         self.plugin = plugin
-        self.dir = tempfile.mkdtemp(prefix="nix-instances-fuzz-")
-        for d in ["conf", "home", "state", "log", "cache", "config", "cases"]:
-            os.makedirs(os.path.join(self.dir, d))
-        with open(os.path.join(self.dir, "conf/nix.conf"), "w") as f:
-            f.write("experimental-features = nix-command flakes\nsubstituters =\nsandbox = false\nwarn-dirty = false\n")
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "NIX_CONF_DIR": os.path.join(self.dir, "conf"),
-            "NIX_USER_CONF_FILES": os.path.join(self.dir, "conf/nix.conf"),
-            "NIX_STATE_DIR": os.path.join(self.dir, "state"),
-            "NIX_LOG_DIR": os.path.join(self.dir, "log"),
-            "NIX_STORE_DIR": "/nix/store",
-            "HOME": os.path.join(self.dir, "home"),
-            "XDG_CACHE_HOME": os.path.join(self.dir, "cache"),
-            "XDG_CONFIG_HOME": os.path.join(self.dir, "config"),
-            "NIX_REMOTE": f"local?root={os.path.join(self.dir, 'root')}",
-            "TMPDIR": tempfile.gettempdir(),
-        }
+        self.dir, self.env = private_nix_env("nix-instances-fuzz-", ["cases"])
         self.lib = os.path.join(self.dir, "cases", "fuzz-lib.nix")
         with open(self.lib, "w") as f:
             f.write(MARK.replace("@ROOT@", ROOT))

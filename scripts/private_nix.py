@@ -1,0 +1,30 @@
+"""A private Nix configuration, state and store for the scripts, like tests/common/mod.rs:
+the machine's own Nix set-up plays no part in what they measure or compare."""
+
+import os
+import tempfile
+
+NIX_CONF = "experimental-features = nix-command flakes\nsubstituters =\nsandbox = false\nwarn-dirty = false\n"
+
+
+def private_nix_env(prefix, extra_dirs=()):
+    """Makes a fresh directory and returns it with the environment pointing Nix into it."""
+    root = tempfile.mkdtemp(prefix=prefix)
+    for d in ["conf", "home", "state", "log", "cache", "config", *extra_dirs]:
+        os.makedirs(os.path.join(root, d))
+    with open(os.path.join(root, "conf/nix.conf"), "w") as f:
+        f.write(NIX_CONF)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "NIX_CONF_DIR": os.path.join(root, "conf"),
+        "NIX_USER_CONF_FILES": os.path.join(root, "conf/nix.conf"),
+        "NIX_STATE_DIR": os.path.join(root, "state"),
+        "NIX_LOG_DIR": os.path.join(root, "log"),
+        "NIX_STORE_DIR": "/nix/store",
+        "HOME": os.path.join(root, "home"),
+        "XDG_CACHE_HOME": os.path.join(root, "cache"),
+        "XDG_CONFIG_HOME": os.path.join(root, "config"),
+        "NIX_REMOTE": f"local?root={os.path.join(root, 'root')}",
+        "TMPDIR": tempfile.gettempdir(),
+    }
+    return root, env

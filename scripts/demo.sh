@@ -39,3 +39,16 @@ native=$(nix --option plugin-files "$plugin" eval --json "path:$tmp/examples#inv
 pure=$(nix eval --json "path:$tmp/examples#inventory")
 if [ "$native" = "$pure" ]; then echo "identical: yes"; else echo "identical: NO"; exit 1; fi
 echo "plugin loaded: $(nix --option plugin-files "$plugin" eval "path:$tmp/examples#hasPlugin"), without: $(nix eval "path:$tmp/examples#hasPlugin")"
+
+# services-flake's multi-instance `hello` (examples/hello.nix) through the `multiService`
+# drop-in and the real module system: needs nixpkgs' lib, e.g. NIXPKGS_LIB=/path/to/nixpkgs.lib.
+if [ -n "${NIXPKGS_LIB:-}" ]; then
+  echo
+  echo "-- multiService ./hello.nix with lib.evalModules (hello1, hello2; hello3 disabled):"
+  nix-instantiate --option plugin-files "$plugin" --eval --strict --json \
+    -E "(import $root/tests/nix/multi-service-dropin.nix { nixpkgsLib = \"$NIXPKGS_LIB\"; }).processes" \
+    | python3 -m json.tool
+else
+  echo
+  echo "(set NIXPKGS_LIB to a nixpkgs.lib checkout to also see the multiService drop-in with the module system)"
+fi

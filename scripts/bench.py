@@ -48,7 +48,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_nix import private_nix_env  # noqa: E402
+from private_nix import private_nix_env, release_plugin  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -705,14 +705,7 @@ def main():
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
-    plugin = args.plugin
-    if not plugin:
-        log("== cargo build --release -p nix-instances")
-        subprocess.run(["cargo", "build", "--release", "-p", "nix-instances"], cwd=ROOT, check=True)
-        plugin = os.path.join(ROOT, "target/release/libnix_instances.so")
-    plugin = os.path.abspath(plugin)
-    if not os.path.exists(plugin):
-        sys.exit(f"no plugin at {plugin}")
+    plugin = release_plugin(ROOT, args.plugin, log)
 
     os.makedirs(args.out, exist_ok=True)
     workdir = os.path.join(args.out, "work")

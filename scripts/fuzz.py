@@ -41,7 +41,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_nix import private_nix_env  # noqa: E402
+from private_nix import private_nix_env, release_plugin  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -541,14 +541,7 @@ def main():
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
-    plugin = args.plugin
-    if not plugin:
-        log("== cargo build --release -p nix-instances")
-        subprocess.run(["cargo", "build", "--release", "-p", "nix-instances"], cwd=ROOT, check=True)
-        plugin = os.path.join(ROOT, "target/release/libnix_instances.so")
-    plugin = os.path.abspath(plugin)
-    if not os.path.exists(plugin):
-        sys.exit(f"no plugin at {plugin}")
+    plugin = release_plugin(ROOT, args.plugin, log)
 
     nix = Nix(plugin)
     try:

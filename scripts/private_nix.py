@@ -28,3 +28,19 @@ def private_nix_env(prefix, extra_dirs=()):
         "TMPDIR": tempfile.gettempdir(),
     }
     return root, env
+
+
+def release_plugin(root, given=None, log=print):
+    """The plugin to load: `given`, or a release build made here (cargo build --release)."""
+    import subprocess
+    import sys
+
+    plugin = given
+    if not plugin:
+        log("== cargo build --release -p nix-instances")
+        subprocess.run(["cargo", "build", "--release", "-p", "nix-instances"], cwd=root, check=True)
+        plugin = os.path.join(root, "target/release/libnix_instances.so")
+    plugin = os.path.abspath(plugin)
+    if not os.path.exists(plugin):
+        sys.exit(f"no plugin at {plugin}")
+    return plugin

@@ -49,14 +49,6 @@ Kind Ctx::force_kind(uint32_t i)
     }
 }
 
-static rust::Vec<uint8_t> bytes(std::string_view s)
-{
-    rust::Vec<uint8_t> out;
-    out.reserve(s.size());
-    for (char c : s) out.push_back(uint8_t(c));
-    return out;
-}
-
 static std::string_view view(rust::Slice<const uint8_t> s)
 {
     return std::string_view(reinterpret_cast<const char *>(s.data()), s.size());
@@ -67,8 +59,12 @@ rust::Vec<Attr> Ctx::attrs(uint32_t i)
     auto & bindings = compat::attrs(*get(i));
     rust::Vec<Attr> out;
     out.reserve(bindings.size());
-    for (auto & a : bindings)
-        out.push_back(Attr { bytes(compat::symbol_name(state, a.name)), add(a.value) });
+    for (auto & a : bindings) {
+        symbols.push_back(a.name);
+        auto name = compat::symbol_name(state, a.name);
+        out.push_back(Attr { rust::Slice<const uint8_t>(reinterpret_cast<const uint8_t *>(name.data()), name.size()),
+                             uint32_t(symbols.size() - 1), add(a.value) });
+    }
     return out;
 }
 

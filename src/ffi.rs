@@ -22,9 +22,12 @@ pub mod bridge {
         External,
     }
 
-    /// One attribute: its name and a handle to its (unforced) value.
-    struct Attr {
-        name: Vec<u8>,
+    /// One attribute: its name, the name as a symbol handle (for `make_attrs`), and a handle
+    /// to its (unforced) value.
+    struct Attr<'a> {
+        /// Borrowed from Nix's symbol table, which outlives the call.
+        name: &'a [u8],
+        symbol: u32,
         value: u32,
     }
 
@@ -53,7 +56,7 @@ pub mod bridge {
         type Ctx;
 
         fn force_kind(self: Pin<&mut Ctx>, v: u32) -> Result<Kind>;
-        fn attrs(self: Pin<&mut Ctx>, v: u32) -> Result<Vec<Attr>>;
+        fn attrs<'a>(self: Pin<&'a mut Ctx>, v: u32) -> Result<Vec<Attr<'a>>>;
         fn attr(self: Pin<&mut Ctx>, v: u32, name: &[u8]) -> Result<u32>;
         fn items(self: Pin<&mut Ctx>, v: u32) -> Result<Vec<u32>>;
         fn string(self: &Ctx, v: u32) -> Result<&[u8]>;

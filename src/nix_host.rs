@@ -44,9 +44,9 @@ impl Host for NixHost<'_> {
         })
     }
 
-    fn attrs(&mut self, v: &u32) -> Result<Vec<(Vec<u8>, u32)>, Foreign> {
+    fn attrs(&mut self, v: &u32) -> Result<Vec<(Vec<u8>, u32, u32)>, Foreign> {
         let attrs = self.ctx.as_mut().attrs(*v).map_err(foreign)?;
-        Ok(attrs.into_iter().map(|a| (a.name, a.value)).collect())
+        Ok(attrs.into_iter().map(|a| (a.name.to_vec(), a.symbol, a.value)).collect())
     }
 
     fn attr(&mut self, v: &u32, name: &[u8]) -> Result<Option<u32>, Foreign> {

@@ -52,8 +52,9 @@ pub trait Host {
 
     /// Forces `v` and tells its kind.
     fn kind(&mut self, v: &Self::Value) -> Result<Kind, Foreign>;
-    /// The attributes of a set (`kind` was `Attrs`), in any order, values unforced.
-    fn attrs(&mut self, v: &Self::Value) -> Result<Vec<(Vec<u8>, Self::Value)>, Foreign>;
+    /// The attributes of a set (`kind` was `Attrs`), in any order, values unforced: each name's
+    /// bytes, the name ready for [`Host::make_attrs`], and the value.
+    fn attrs(&mut self, v: &Self::Value) -> Result<Vec<(Vec<u8>, Self::Name, Self::Value)>, Foreign>;
     /// One attribute of a set (`kind` was `Attrs`), unforced.
     fn attr(&mut self, v: &Self::Value, name: &[u8]) -> Result<Option<Self::Value>, Foreign>;
     /// The items of a list (`kind` was `List`), unforced.

@@ -29,9 +29,9 @@ impl Host for JsonHost {
         })
     }
 
-    fn attrs(&mut self, v: &Value) -> Result<Vec<(Vec<u8>, Value)>, Foreign> {
+    fn attrs(&mut self, v: &Value) -> Result<Vec<(Vec<u8>, String, Value)>, Foreign> {
         let map = v.as_object().ok_or_else(|| Foreign("not an object".into()))?;
-        Ok(map.iter().map(|(k, v)| (k.as_bytes().to_vec(), v.clone())).collect())
+        Ok(map.iter().map(|(k, v)| (k.as_bytes().to_vec(), k.clone(), v.clone())).collect())
     }
 
     fn attr(&mut self, v: &Value, name: &[u8]) -> Result<Option<Value>, Foreign> {

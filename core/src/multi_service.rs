@@ -13,8 +13,9 @@ use crate::path;
 use crate::path::Path;
 use crate::read::{self, Name};
 
-struct Instance<V> {
+struct Instance<N, V> {
     name: Name,
+    key: N,
     enable: bool,
     namespace: Option<V>,
     data_dir: Option<V>,
@@ -29,8 +30,9 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
     let base = path!["services", &service];
 
     let mut instances = Vec::new();
-    let mut processes: BTreeMap<Name, usize> = BTreeMap::new();
-    for (name, i) in read::attrs(h, &instances_v, &path!["instances"])? {
+    // process name -> (its output name, the defining instance)
+    let mut processes: BTreeMap<Name, (H::Name, usize)> = BTreeMap::new();
+    for (name, key, i) in read::named_attrs(h, &instances_v, &path!["instances"])? {
         let p = base.attr(&name);
         read::expect(h, &i, &p, Kind::Attrs, "a set")?;
         let enable = match read::field(h, &i, "enable")? {
@@ -45,13 +47,14 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
                 if let Some(s) = read::field(h, &outputs, "settings")? {
                     let sp = op.attr("settings");
                     read::expect(h, &s, &sp, Kind::Attrs, "a set")?;
-                    let procs = read::field(h, &s, "processes")?;
-                    for (proc, _) in read::attrs_or_empty(h, procs.as_ref(), &sp.attr("processes"))? {
-                        if let Some(&first) = processes.get(&proc) {
-                            let first: &Instance<H::Value> = &instances[first];
-                            return Err(duplicate_process(&sp, &proc, &first.name, &name, &service));
+                    if let Some(procs) = read::field(h, &s, "processes")? {
+                        for (proc, proc_key, _) in read::named_attrs(h, &procs, &sp.attr("processes"))? {
+                            if let Some((_, first)) = processes.get(&proc) {
+                                let first: &Instance<H::Name, H::Value> = &instances[*first];
+                                return Err(duplicate_process(&sp, &proc, &first.name, &name, &service));
+                            }
+                            processes.insert(proc, (proc_key, instances.len()));
                         }
-                        processes.insert(proc, instances.len());
                     }
                     settings = Some(s);
                 }
@@ -61,6 +64,7 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
             namespace: read::field(h, &i, "namespace")?,
             data_dir: read::field(h, &i, "dataDir")?,
             name,
+            key,
             enable,
             settings,
         });
@@ -128,15 +132,15 @@ pub fn name_from_module(module: &[u8]) -> &[u8] {
 fn render<H: Host>(
     h: &mut H,
     service: &[u8],
-    instances: &[Instance<H::Value>],
-    processes: &BTreeMap<Name, usize>,
+    instances: &[Instance<H::Name, H::Value>],
+    processes: &BTreeMap<Name, (H::Name, usize)>,
 ) -> Result<H::Value> {
     let mut out = Output::<H>::new();
     let empty_set = h.make_attrs(&[], &[])?;
     let mut names = Vec::with_capacity(instances.len());
     let mut strings = Vec::with_capacity(instances.len());
     for i in instances {
-        names.push(out.name(h, &i.name)?);
+        names.push(i.key.clone());
         strings.push(h.make_string(&i.name)?);
     }
     let mut enabled = Vec::new();
@@ -163,9 +167,9 @@ fn render<H: Host>(
     }
     let mut process_names = Vec::with_capacity(processes.len());
     let mut process_owners = Vec::with_capacity(processes.len());
-    for (p, &i) in processes {
-        process_names.push(out.name(h, p)?);
-        process_owners.push(strings[i].clone());
+    for (key, i) in processes.values() {
+        process_names.push(key.clone());
+        process_owners.push(strings[*i].clone());
     }
     let service_v = h.make_string(service)?;
     let enabled = h.make_list(&enabled)?;

@@ -23,6 +23,12 @@ pub fn expect<H: Host>(h: &mut H, v: &H::Value, path: &Path, want: Kind, expecte
 
 /// The attributes of a set, sorted by name, values unforced.
 pub fn attrs<H: Host>(h: &mut H, v: &H::Value, path: &Path) -> Result<Vec<(Name, H::Value)>> {
+    Ok(named_attrs(h, v, path)?.into_iter().map(|(name, _, value)| (name, value)).collect())
+}
+
+/// Like [`attrs`], with each name also as the host's name for output sets: names that go
+/// from input to output need not be made again.
+pub fn named_attrs<H: Host>(h: &mut H, v: &H::Value, path: &Path) -> Result<Vec<(Name, H::Name, H::Value)>> {
     expect(h, v, path, Kind::Attrs, "a set")?;
     let mut entries = h.attrs(v)?;
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));

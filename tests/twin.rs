@@ -368,7 +368,7 @@ fn random_services(rng: &mut Rng, _seed: u64) -> Value {
         if rng.chance(80) {
             let mut procs = Map::new();
             for p in rng.subset(&["hello", "worker", "db"], 30) {
-                procs.insert(format!("{p}"), json!({ "command": format!("C:{name}.{p}") }));
+                procs.insert(p.to_string(), json!({ "command": format!("C:{name}.{p}") }));
             }
             procs.insert(name.clone(), json!({ "command": format!("C:{name}") }));
             inst.insert("outputs".into(), json!({ "settings": { "processes": procs, "other": "O" } }));

@@ -96,8 +96,6 @@ impl fmt::Display for Path {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn renders_attrs_indices_and_quotes() {
         let p = path!["instances", "my web", "roles"].attr("server").index(2);

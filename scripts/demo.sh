@@ -13,7 +13,7 @@ plugin="$root/target/release/libnix_instances.so"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/conf" "$tmp/home"
-printf 'experimental-features = nix-command flakes\nsubstituters =\n' > "$tmp/conf/nix.conf"
+cp scripts/private-nix.conf "$tmp/conf/nix.conf"
 export NIX_CONF_DIR="$tmp/conf" NIX_USER_CONF_FILES="$tmp/conf/nix.conf" HOME="$tmp/home" \
   NIX_STATE_DIR="$tmp/state" NIX_LOG_DIR="$tmp/log" XDG_CACHE_HOME="$tmp/cache" \
   NIX_REMOTE="local?root=$tmp/root"

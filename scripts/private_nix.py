@@ -4,7 +4,8 @@ the machine's own Nix set-up plays no part in what they measure or compare."""
 import os
 import tempfile
 
-NIX_CONF = "experimental-features = nix-command flakes\nsubstituters =\nsandbox = false\nwarn-dirty = false\n"
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "private-nix.conf")) as _f:
+    NIX_CONF = _f.read()
 
 
 def private_nix_env(prefix, extra_dirs=()):

@@ -59,11 +59,7 @@ impl Nix {
         for d in ["conf", "home", "state", "log", "cache", "config"] {
             std::fs::create_dir_all(dir.join(d)).unwrap();
         }
-        std::fs::write(
-            dir.join("conf/nix.conf"),
-            "experimental-features = nix-command flakes\nsubstituters =\nsandbox = false\nwarn-dirty = false\n",
-        )
-        .unwrap();
+        std::fs::write(dir.join("conf/nix.conf"), include_str!("../../scripts/private-nix.conf")).unwrap();
         let nix = Nix { dir };
         // Create the private store once, before tests race to initialise it.
         let init = nix.command("nix-instantiate").args(["--eval", "-E", "null"]).output().expect("nix-instantiate runs");
@@ -153,19 +149,19 @@ impl Eval {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", self.stdout))
     }
 
-    /// The first line of the error message, without Nix's `error: ` prefix.
+    /// The first line of the error message, without Nix's `error: ` prefix. Nix 2.8 prints
+    /// `error: <message>` first; Nix 2.2x prints a bare `error:`, the trace, then an indented
+    /// `error: <message>`. Either way it is the first `error:` line that carries text.
     pub fn error(&self) -> String {
         assert!(!self.success, "evaluation succeeded where it should fail: {}", self.stdout);
         assert!(!self.crashed, "nix crashed:\n{}", self.stderr);
-        let line = self
-            .stderr
+        self.stderr
             .lines()
-            .find(|l| l.starts_with("error: ") && !l.starts_with("error: while evaluating"))
-            .or_else(|| self.stderr.lines().find(|l| l.starts_with("error")))
-            .unwrap_or_else(|| panic!("no error line in:\n{}", self.stderr));
-        let msg = line.strip_prefix("error: ").unwrap_or(line).trim().to_string();
-        // Nix 2.8 puts `throw`'s message on the line after `error:` when there is a trace.
-        msg
+            .filter_map(|l| l.trim_start().strip_prefix("error:"))
+            .map(str::trim)
+            .find(|m| !m.is_empty() && !m.starts_with("while evaluating"))
+            .unwrap_or_else(|| panic!("no error message in:\n{}", self.stderr))
+            .to_string()
     }
 
     /// Warnings Nix printed (`warning: …` lines), in order.

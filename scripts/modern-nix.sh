@@ -81,7 +81,7 @@ in_chroot() {
       CARGO_HOME=/opt/cargo-home \
       SSL_CERT_FILE=/etc/ssl/host-certs/ca-certificates.crt \
       CARGO_HTTP_CAINFO=/etc/ssl/host-certs/ca-certificates.crt \
-      PKG_CONFIG_PATH='"$prefix"'/lib/pkgconfig \
+      PKG_CONFIG_PATH="$(cat "$r'"$prefix"'/libdir" 2>/dev/null)/pkgconfig" \
       NIXPKGS_LIB="${NIXPKGS_LIB:-}" FLAKE_PARTS="${FLAKE_PARTS:-}" CLAN_CORE="${CLAN_CORE:-}" \
       SERVICES_FLAKE="${SERVICES_FLAKE:-}" CI="${CI:-}" \
       "$@"' _ "$chroot_dir" "$project" "$root" "$sysroot" "$cargo_home" "$(id -u)" "$(id -g)" "$@"
@@ -96,8 +96,10 @@ ensure() {
     printf '%s\n' "$chroot_dir"
     return 0
   fi
-  say "one-time set-up: building Nix $nix_version with shared libraries in a Debian $suite chroot"
-  say "(about 25 minutes on 2 cores; cached in $chroot_dir and reused afterwards)"
+  if ! stamp "built-$nix_version"; then
+    say "one-time set-up: building Nix $nix_version with shared libraries in a Debian $suite chroot"
+    say "(about 25 minutes on 2 cores; cached in $chroot_dir and reused afterwards)"
+  fi
   local mirror; mirror=$(debian_mirror)
   if ! stamp debootstrap; then
     command -v debootstrap >/dev/null || {
@@ -120,24 +122,32 @@ ensure() {
       apt-get build-dep -y -q nix >&2' >&2
     mark build-deps
   fi
-  say "building Nix $nix_version (meson + ninja, shared libraries)"
+  if ! stamp "built-$nix_version"; then
+    say "building Nix $nix_version (meson + ninja, shared libraries)"
+    in_chroot bash -euc '
+      v=$1 prefix=$2
+      mkdir -p /build && cd /build && rm -rf src && mkdir src && cd src
+      apt-get source -q "nix=$v" >&2
+      cd "$(find . -maxdepth 1 -mindepth 1 -type d | head -n1)"
+      # Debian'"'"'s own options (debian/rules), but shared libraries and no docs.
+      meson setup build --prefix="$prefix" --buildtype=release --localstatedir=/nix/var \
+        -Ddefault_library=shared -Dunit-tests=false -Ddoc-gen=false -Dbindings=false \
+        -Dlibcmd:readline-flavor=readline -Dlibexpr:gc=enabled \
+        -Dlibstore:sandbox-shell=/usr/bin/bash-static >&2
+      ninja -C build >&2
+      ninja -C build install >&2
+      cd / && rm -rf /build/src' _ "$deb_version" "$prefix" >&2
+    mark "built-$nix_version"
+  fi
+  # The installed nix has no rpath: its library directory (lib/<multiarch> on Debian) goes into
+  # the chroot's ld.so.conf, and is recorded for PKG_CONFIG_PATH.
   in_chroot bash -euc '
-    v=$1 prefix=$2
-    mkdir -p /build && cd /build && rm -rf src && mkdir src && cd src
-    apt-get source -q "nix=$v" >&2
-    cd "$(find . -maxdepth 1 -mindepth 1 -type d | head -n1)"
-    # Debian'"'"'s own options (debian/rules), but shared libraries and no docs.
-    meson setup build --prefix="$prefix" --buildtype=release --localstatedir=/nix/var \
-      -Ddefault_library=shared -Dunit-tests=false -Ddoc-gen=false -Dbindings=false \
-      -Dlibcmd:readline-flavor=readline -Dlibexpr:gc=enabled \
-      -Dlibstore:sandbox-shell=/usr/bin/bash-static >&2
-    ninja -C build >&2
-    ninja -C build install >&2
-    echo "$prefix/lib" > /etc/ld.so.conf.d/nix-instances-nix.conf
+    prefix=$1
+    libdir=$(dirname "$(find "$prefix" -name libnixexpr.so -print -quit)")
+    echo "$libdir" > /etc/ld.so.conf.d/nix-instances-nix.conf
+    echo "$libdir" > "$prefix/libdir"
     ldconfig
-    cd / && rm -rf /build/src
-    mkdir -p /etc/nix
-    "$prefix/bin/nix" --version' _ "$deb_version" "$prefix" >&2
+    "$prefix/bin/nix" --version >&2' _ "$prefix"
   mark "nix-$nix_version"
   say "Nix $nix_version built in $chroot_dir$prefix"
   printf '%s\n' "$chroot_dir"

@@ -44,7 +44,7 @@ command -v nix-instantiate >/dev/null || { echo "error: nix-instantiate is missi
 took "set-up"
 
 # test-hooks: test-only primops (a deliberate panic, forced garbage collections).
-cargo_test=(cargo test --workspace --features nix-instances/test-hooks)
+cargo_test=(cargo test --workspace --no-fail-fast --features nix-instances/test-hooks)
 
 step "Nix $(nix --version | awk '{print $NF}') (Debian 12's nix-bin): unit and integration tests"
 run_suite "Nix 2.8 tests" "$logs/nix-2.8" "${cargo_test[@]}"

@@ -438,3 +438,63 @@ fn random_services_agree() {
     eprintln!("random services: {ok} expanded, {failed} rejected, all alike in primop, twin and CLI");
     assert!(ok >= 15 && failed >= 5, "the generator should make both kinds: {ok} valid, {failed} invalid");
 }
+
+// ---- scale: work and messages that must stay linear -------------------------------------------
+
+/// 100,000 modules with `maxInstances = 1` and 100,001 instances, one over: the check grouped
+/// the instances per module by scanning all of them for each module (147 s here; issue 13).
+/// Primop and twin give the same single error.
+#[test]
+fn max_instances_check_is_linear_in_modules_and_instances() {
+    let input = r#"(let n = 100000; ids = builtins.genList (k: toString k) n; in {
+        modules = builtins.listToAttrs (map (k: { name = "<clan-core>-m${k}"; value.maxInstances = 1; }) ids);
+        instances = builtins.listToAttrs (map (k: { name = "i${k}"; value.module.name = "m${k}"; }) ids)
+          // { extra.module.name = "m7"; };
+      })"#;
+    let primop = nix().eval(&format!("builtins.expandInstances {input}"), true);
+    let pure = nix().eval(&format!("{} {input}", twin(&INSTANCES)), false);
+    assert_eq!(full_error(&primop), "instances.i7: module '<clan-core>-m7' allows at most 1 instances; used by extra, i7");
+    assert_same("primop vs twin", &primop, &pure);
+}
+
+/// 20,000 tags in use and 200 role tags that match none: each warning names ten tags and counts
+/// the rest (each used to list all 20,000: 200 x 20,000 names), in the `warnings` value and on
+/// stderr alike.
+#[test]
+fn unmatched_tag_warnings_stay_small() {
+    let input = r#"(let n = 20000; in {
+        machines = builtins.listToAttrs (builtins.genList (k: { name = "m${toString k}"; value.tags = [ "t${toString (100000 + k)}" ]; }) n);
+        instances.i.roles.r.tags = builtins.genList (k: "unmatched-role-tag-${toString k}") 200;
+      })"#;
+    let primop = nix().eval(&format!("(builtins.expandInstances {input}).warnings"), true);
+    let pure = nix().eval(&format!("({} {input}).warnings", twin(&INSTANCES)), false);
+    assert_same("primop vs twin", &primop, &pure);
+    let warnings = primop.json();
+    let warnings = warnings.as_array().unwrap();
+    assert_eq!(warnings.len(), 200);
+    assert_eq!(
+        warnings[0],
+        "instances.i.roles.r.tags.unmatched-role-tag-0: tag 'unmatched-role-tag-0' matches no machine; \
+         tags in use: all, nixos, t100000, t100001, t100002, t100003, t100004, t100005, t100006, t100007 (and 19992 more)"
+    );
+    assert!(warnings.iter().all(|w| w.as_str().unwrap().len() < 250));
+    assert_eq!(primop.warnings(), warnings.iter().map(|w| w.as_str().unwrap().to_string()).collect::<Vec<_>>());
+}
+
+/// clan-core's own inventory.json (only `machines`) expands alike in CLI, primop and twin.
+/// Skipped without CLAN_CORE.
+#[test]
+fn clan_core_inventory_json_expands() {
+    let Ok(clan) = std::env::var("CLAN_CORE") else {
+        eprintln!("skipped: CLAN_CORE is not set");
+        return;
+    };
+    let file = PathBuf::from(clan).join("inventory.json");
+    let input: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let arg = format!("(builtins.fromJSON (builtins.readFile {}))", file.display());
+    let primop = nix().eval(&format!("builtins.expandInstances {arg}"), true);
+    assert!(primop.success, "{}", primop.stderr);
+    assert_same("twin vs primop", &nix().eval(&format!("{} {arg}", twin(&INSTANCES)), false), &primop);
+    assert_same("CLI vs primop", &run_cli(&INSTANCES, &input), &primop);
+    assert_eq!(primop.json()["instances"], json!({}));
+}

@@ -33,12 +33,11 @@
     };
   };
   errors = [
-    "instances.a.roles.server: module '<clan-core>-m' needs at least 1 machines in role 'server', got 0"
     "instances.a.roles.server.machines.web2: no machine named 'web2' (did you mean 'web1'?)"
     "instances.b: module '<clan-core>-m' allows at most 1 instances; used by a, b"
     "instances.b.roles.server: module '<clan-core>-m' needs at least 1 machines in role 'server', got 0"
     "instances.b.roles.sever: module '<clan-core>-m' has no role 'sever' (did you mean 'server'?); its roles: client, server"
-    "instances.b.roles.sever: module '<clan-core>-m' needs at most 1 machines in role 'sever', got 2"
+    "instances.b.roles.sever: module '<clan-core>-m' needs at most 1 machines in role 'sever', got 3"
     "instances.b.roles.sever.machines.db2: no machine named 'db2' (did you mean 'db1'?)"
     "tags.backup[1]: no machine named 'web3' (did you mean 'web1'?)"
     "tags.backup[2]: no machine named 'db3' (did you mean 'db1'?)"

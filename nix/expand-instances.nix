@@ -34,6 +34,7 @@ let
     typeError
     errorAt
     didYouMean
+    didYouMeanAmong
     joinNames
     showPath
     renderDiagnostics
@@ -216,10 +217,12 @@ let
   # 6.–8. Semantic checks: every failure, as { path; message; }, in the order the primop
   # finds them (renderDiagnostics sorts them by path, stably).
 
+  didYouMeanMachine = didYouMeanAmong machineNames;
+
   # { path; message; } naming an unknown machine
   unknownMachine = path: m: {
     inherit path;
-    message = "no machine named '${m}'${didYouMean m machineNames}";
+    message = "no machine named '${m}'${didYouMeanMachine m}";
   };
 
   # machines named in the `tags` argument
@@ -392,6 +395,8 @@ let
 
   tagsInUse = attrNames tagMembers;
 
+  didYouMeanTag = didYouMeanAmong tagsInUse;
+
   # ten of them and a count: warnings stay small however many tags there are
   tagsInUseListed = joinNames tagsInUse;
 
@@ -522,7 +527,7 @@ let
                 "tags"
                 t
               ]
-            }: tag '${t}' matches no machine${didYouMean t tagsInUse}; tags in use: ${tagsInUseListed}"
+            }: tag '${t}' matches no machine${didYouMeanTag t}; tags in use: ${tagsInUseListed}"
           ]
       ) (attrNames (roleTagEntries roles.${r}))
     ) (attrNames roles)

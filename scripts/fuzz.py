@@ -451,9 +451,10 @@ def first_error(stderr):
         if l.startswith("error: ") and not l.startswith("error: while evaluating"):
             message = [l[len("error: "):].strip()]
             for more in lines[i + 1:]:
-                if not more.strip():
+                more = more.strip()
+                if not more or more.startswith(("(use '--show-trace'", "at ", "… ", "while ")):
                     break
-                message.append(more.strip())
+                message.append(more)
             return "\n".join(message)
     for l in lines:
         if l.startswith("error"):

@@ -67,7 +67,8 @@ fn cases(dir: &str) -> Vec<PathBuf> {
 }
 
 /// The whole error message, every line of it: the `error:` line [`Eval::error`] finds and the
-/// lines that continue it (Nix indents them; the CLI does not), up to an empty line.
+/// lines that continue it (Nix indents them; the CLI does not), up to an empty line or Nix's
+/// own next line (a position, a trace, the `--show-trace` hint).
 fn full_error(e: &Eval) -> String {
     let first = e.error();
     let lines: Vec<&str> = e.stderr.lines().collect();
@@ -77,11 +78,12 @@ fn full_error(e: &Eval) -> String {
         .expect("the error line");
     let mut message = first;
     for l in &lines[at + 1..] {
-        if l.trim().is_empty() {
+        let l = l.trim();
+        if l.is_empty() || ["(use '--show-trace'", "at ", "… ", "while "].iter().any(|p| l.starts_with(p)) {
             break;
         }
         message.push('\n');
-        message.push_str(l.trim());
+        message.push_str(l);
     }
     message
 }

@@ -214,7 +214,7 @@ let
   check5 = checkSet [ "instances" ] instances && all checkInstance instanceNames;
 
   # ---------------------------------------------------------------------------
-  # 6.–8. Semantic checks: every failure, as { path; message; }, in the order the primop
+  # 6.–9. Semantic checks: every failure, as { path; message; }, in the order the primop
   # finds them (renderDiagnostics sorts them by path, stably).
 
   didYouMeanMachine = didYouMeanAmong machineNames;
@@ -225,7 +225,7 @@ let
     message = "no machine named '${m}'${didYouMeanMachine m}";
   };
 
-  # machines named in the `tags` argument
+  # 6. machines named in the `tags` argument
   staticTagDiagnostics = concatMap (
     t:
     let
@@ -239,7 +239,7 @@ let
       )
   ) tagsArgNames;
 
-  # roles a module does not have, explicit machines that do not exist
+  # 7. roles a module does not have, explicit machines that do not exist
   roleDiagnostics = concatMap (
     i:
     let
@@ -273,7 +273,7 @@ let
     ) (attrNames roles)
   ) instanceNames;
 
-  # maxInstances (at least 1: check 4), each module's instances grouped once
+  # 8. maxInstances (at least 1: check 4), each module's instances grouped once
   maxInstancesDiagnostics = concatMap (
     id:
     let
@@ -294,7 +294,7 @@ let
       ]
   ) moduleIds;
 
-  # role constraints
+  # 9. role constraints
   constraintDiagnostics = concatMap (
     i:
     let

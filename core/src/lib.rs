@@ -9,6 +9,7 @@ pub mod error;
 pub mod host;
 pub mod instances;
 pub mod json;
+pub mod json_text;
 pub mod multi_service;
 pub mod output;
 pub mod path;

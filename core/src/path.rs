@@ -21,6 +21,11 @@ impl Path {
         self.0.is_empty()
     }
 
+    /// The segments, from the root.
+    pub fn segments(&self) -> &[Segment] {
+        &self.0
+    }
+
     /// This path extended by an attribute name.
     pub fn attr(&self, name: impl AsRef<[u8]>) -> Path {
         let mut p = self.clone();

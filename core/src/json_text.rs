@@ -68,6 +68,8 @@ pub struct Located {
     pub value: Span,
     /// Whether every segment was found (else `value` is the deepest existing ancestor).
     pub complete: bool,
+    /// How many segments were found.
+    pub found: usize,
 }
 
 /// A checked JSON document.
@@ -202,18 +204,18 @@ impl<'a> JsonText<'a> {
     /// Where an attribute path points: the key and value of its last segment, or of the
     /// deepest part of it that exists.
     pub fn locate(&self, path: &Path) -> Located {
-        let mut here = Located { key: None, value: self.root, complete: true };
-        for seg in path.segments() {
+        let mut here = Located { key: None, value: self.root, complete: true, found: 0 };
+        for (depth, seg) in path.segments().iter().enumerate() {
             let next = match (seg, self.kind(here.value)) {
                 (Segment::Attr(name), Kind::Attrs) => std::str::from_utf8(name)
                     .ok()
                     .and_then(|n| self.attribute(here.value, n).ok().flatten())
-                    .map(|e| Located { key: Some(e.key), value: e.value, complete: true }),
+                    .map(|e| Located { key: Some(e.key), value: e.value, complete: true, found: depth + 1 }),
                 (Segment::Index(i), Kind::List) => self
                     .items(here.value)
                     .ok()
                     .and_then(|items| items.get(*i).copied())
-                    .map(|s| Located { key: None, value: s, complete: true }),
+                    .map(|s| Located { key: None, value: s, complete: true, found: depth + 1 }),
                 _ => None,
             };
             match next {

@@ -1,69 +1,85 @@
-//! `nix-instances`: the expansions over JSON, for tools that keep an `inventory.json`.
+//! `nix-instances`: check, expand, explain and draw clan-style inventories (and expand
+//! services-flake multiService files) with the core the Nix plugin uses.
 //!
 //! ```text
-//! nix-instances expand inventory.json          # expandInstances
-//! nix-instances multi-service services.json    # expandMultiService
+//! nix-instances check inventory.json            # every problem, pointing into the file
+//! nix-instances expand inventory.json           # builtins.expandInstances, as JSON
+//! nix-instances explain inventory.json web1     # why web1 is in each of its roles
+//! nix-instances graph --format svg inventory.json > inventory.svg
+//! nix-instances multi-service services.json     # builtins.expandMultiService, as JSON
 //! ```
-//! The result goes to stdout as JSON; warnings and errors go to stderr. Exit status: 0 on
-//! success, 1 when the input is rejected, 2 on a usage or I/O error.
+//! Exit status: 0 success, 1 invalid input, 2 usage or I/O error (see `--help`).
 
+mod args;
+mod check;
+mod expand;
+mod explain;
+mod graph;
+mod output;
+mod reasons;
+mod source;
+mod svg;
+
+use std::io::Write;
 use std::process::ExitCode;
 
-use nix_instances_core::json::JsonHost;
-use nix_instances_core::{instances, multi_service};
+use clap::{CommandFactory, Parser};
 
-const USAGE: &str = "usage: nix-instances expand INVENTORY.json\n       nix-instances multi-service SERVICES.json\n(use - to read standard input)";
+use args::{Cli, Command};
+
+/// Why a command stopped: the exit code and what to print on standard error.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// A usage or I/O problem (exit 2).
+    pub fn io(message: impl Into<String>) -> Failure {
+        Failure { code: 2, message: format!("nix-instances: {}\n", message.into()) }
+    }
+
+    /// Invalid input (exit 1), shown as the primop shows it.
+    pub fn invalid(message: &str) -> Failure {
+        Failure { code: 1, message: format!("error: {message}\n") }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure::io(e.to_string())
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Check(a) => check::run(&a),
+        Command::Expand(a) => expand::run(&a),
+        Command::Explain(a) => explain::run(&a),
+        Command::Graph(a) => graph::run(&a),
+        Command::MultiService(a) => expand::run_multi_service(&a),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "nix-instances", &mut std::io::stdout());
+            Ok(0)
+        }
+    }
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (command, file) = match args.as_slice() {
-        [c, f] => (c.as_str(), f.as_str()),
-        [h] if h == "--help" || h == "-h" => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        [v] if v == "--version" => {
-            println!("nix-instances {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let expand = match command {
-        "expand" => instances::expand::<JsonHost>,
-        "multi-service" => multi_service::expand::<JsonHost>,
-        _ => {
-            eprintln!("nix-instances: unknown command '{command}'\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let text = if file == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(file)
-    };
-    let input: serde_json::Value = match text.map_err(|e| e.to_string()).and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string())) {
-        Ok(v) => v,
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("nix-instances: {file}: {e}");
-            return ExitCode::from(2);
+            let _ = e.print();
+            // --help and --version are successes; anything else is a usage error
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let mut host = JsonHost::default();
-    let result = expand(&mut host, &input);
-    for w in &host.warnings {
-        eprintln!("warning: {w}");
-    }
-    match result {
-        Ok(out) => {
-            println!("{}", serde_json::to_string_pretty(&out).expect("JSON values serialise"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {}", String::from_utf8_lossy(&nix_instances_core::text::to_bytes(&e.to_string())));
-            ExitCode::from(1)
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            let _ = std::io::stderr().write_all(f.message.as_bytes());
+            ExitCode::from(f.code)
         }
     }
 }

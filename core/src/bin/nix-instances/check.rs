@@ -4,7 +4,7 @@ use std::io::Write;
 
 use nix_instances_core::json_text::{JsonText, TextHost};
 use nix_instances_core::path::Path;
-use nix_instances_core::{instances, Error};
+use nix_instances_core::{instances, Diagnostic, Error};
 use serde_json::json;
 
 use crate::args::CheckArgs;
@@ -17,89 +17,67 @@ pub struct Problem {
     pub severity: Severity,
     pub path: Path,
     pub message: String,
+    /// The name a did-you-mean suggests (already in `message`).
+    pub suggestion: Option<String>,
 }
 
-/// Every problem the core reports for the inventory in `doc`, and how big it is.
-pub fn problems(doc: &JsonText) -> (Vec<Problem>, Option<(usize, usize)>, Option<Finding>) {
+/// The inventory's size, when its structure could be read: machines and instances.
+type Size = Option<(usize, usize)>;
+
+/// Every problem the core reports for the inventory in `doc` ([`instances::check`]): every
+/// semantic error and warning, or the first structural (type) error; and an integer out of
+/// 64-bit range as a finding at that number.
+pub fn problems(doc: &JsonText) -> (Vec<Problem>, Size, Option<Finding>) {
     let mut host = TextHost::new(*doc);
     let root = host.root();
-    let result = instances::expand(&mut host, &root);
-    let mut out = Vec::new();
-    let mut foreign = None;
-    let mut size = None;
-    match result {
-        Ok(v) => size = Some((v.get("machines").map_or(0, |m| m.entries().len()), v.get("instances").map_or(0, |i| i.entries().len()))),
-        Err(Error::Invalid { path, message }) => out.push(Problem { severity: Severity::Error, path, message }),
+    let problem = |severity, d: Diagnostic| Problem { severity, path: d.path, message: d.message, suggestion: d.suggestion };
+    match instances::check(&mut host, &root) {
+        Ok(report) => {
+            let mut out: Vec<Problem> = report.errors.into_iter().map(|d| problem(Severity::Error, d)).collect();
+            out.extend(report.warnings.into_iter().map(|d| problem(Severity::Warning, d)));
+            (out, Some(size(doc)), None)
+        }
         Err(Error::Foreign(f)) => {
-            foreign = Some(Finding {
+            let finding = Finding {
                 severity: Severity::Error,
                 message: f.0,
                 path: None,
                 span: host.out_of_range,
                 label: "this number".into(),
                 notes: Vec::new(),
-            })
+                suggestion: None,
+            };
+            (Vec::new(), None, Some(finding))
+        }
+        Err(e) => {
+            let ds = e.into_diagnostics().unwrap_or_default();
+            (ds.into_iter().map(|d| problem(Severity::Error, d)).collect(), None, None)
         }
     }
-    for w in &host.warnings {
-        let (path, message) = split_path(w);
-        out.push(Problem { severity: Severity::Warning, path, message: message.to_string() });
-    }
-    (out, size, foreign)
 }
 
-/// `instances.i.roles."a b".tags[0]: message` → the path and the message. Warnings reach the
-/// CLI as text; this reads back the path the core wrote in front.
-fn split_path(text: &str) -> (Path, &str) {
-    let mut path = Path::root();
-    let mut rest = text;
-    loop {
-        if let Some(r) = rest.strip_prefix(": ") {
-            return (path, r);
-        }
-        if let Some(r) = rest.strip_prefix('[') {
-            let Some(end) = r.find(']') else { break };
-            let Ok(i) = r[..end].parse() else { break };
-            path = path.index(i);
-            rest = &r[end + 1..];
-            continue;
-        }
-        let r = if path.is_empty() { rest } else if let Some(r) = rest.strip_prefix('.') { r } else { break };
-        if let Some(q) = r.strip_prefix('"') {
-            let mut name = String::new();
-            let mut chars = q.char_indices();
-            let mut end = None;
-            while let Some((k, c)) = chars.next() {
-                match c {
-                    '\\' => name.extend(chars.next().map(|(_, c)| c)),
-                    '"' => {
-                        end = Some(k + 1);
-                        break;
-                    }
-                    c => name.push(c),
-                }
-            }
-            let Some(end) = end else { break };
-            path = path.attr(name);
-            rest = &q[end..];
-        } else {
-            let end = r.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))).unwrap_or(r.len());
-            if end == 0 {
-                break;
-            }
-            path = path.attr(&r[..end]);
-            rest = &r[end..];
-        }
-    }
-    (Path::root(), text)
+/// How many machines and instances the inventory has.
+fn size(doc: &JsonText) -> (usize, usize) {
+    let count = |name: &str| {
+        crate::reasons::find(doc, doc.root(), &[name])
+            .and_then(|e| doc.attributes(e.value).ok())
+            .map_or(0, |a| a.len())
+    };
+    (count("machines"), count("instances"))
 }
 
 pub fn run(a: &CheckArgs) -> Result<u8, Failure> {
     let source = Source::read(&a.input.file)?;
     let doc = source.json()?;
     let (problems, size, foreign) = problems(&doc);
-    let mut findings: Vec<Finding> =
-        problems.into_iter().map(|p| Finding::at_path(&doc, p.severity, p.path, p.message, Vec::new())).collect();
+    let mut findings: Vec<Finding> = problems
+        .into_iter()
+        .map(|p| {
+            let mut f = Finding::at_path(&doc, p.severity, p.path, p.message, Vec::new());
+            f.suggestion = p.suggestion;
+            f
+        })
+        .collect();
     findings.extend(foreign);
     let report = Report::new(&source, findings);
     let (errors, warnings) = (report.count(Severity::Error), report.count(Severity::Warning));
@@ -124,19 +102,4 @@ pub fn run(a: &CheckArgs) -> Result<u8, Failure> {
         writeln!(out, "{summary}")?;
     }
     Ok(if errors > 0 { 1 } else { 0 })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_path;
-
-    #[test]
-    fn paths_in_front_of_messages_read_back() {
-        let (p, m) = split_path(r#"instances."a: b\"".roles.r.tags[2]: tag 'x' matches no machine"#);
-        assert_eq!(p.to_string(), r#"instances."a: b\"".roles.r.tags[2]"#);
-        assert_eq!(m, "tag 'x' matches no machine");
-        let (p, m) = split_path("no path here");
-        assert!(p.is_empty());
-        assert_eq!(m, "no path here");
-    }
 }

@@ -41,6 +41,8 @@ pub struct Finding {
     pub label: String,
     /// Further lines: `help: …`, `note: …`.
     pub notes: Vec<String>,
+    /// The name a did-you-mean suggests, for tools.
+    pub suggestion: Option<String>,
 }
 
 impl Finding {
@@ -58,7 +60,7 @@ impl Finding {
                 (first_line(doc, here.value), format!("{missing} is not here"))
             }
         };
-        Finding { severity, message, path: Some(path), span: Some(span), label, notes }
+        Finding { severity, message, path: Some(path), span: Some(span), label, notes, suggestion: None }
     }
 }
 
@@ -149,6 +151,7 @@ impl<'s> Report<'s> {
                         "line": line,
                         "column": column,
                         "span": f.span.map(|s| json!({ "start": s.start, "end": s.end })),
+                        "suggestion": f.suggestion,
                         "notes": f.notes,
                     })
                 })

@@ -45,6 +45,7 @@ impl Source {
                 span: Some(span),
                 label: "here".into(),
                 notes: Vec::new(),
+                suggestion: None,
             };
             let mut shown = Vec::new();
             let _ = Report::new(self, vec![finding]).render(&mut shown, stderr_is_terminal());

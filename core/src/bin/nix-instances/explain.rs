@@ -58,9 +58,13 @@ fn explain(doc: &JsonText, out: &Value, machine: &str) -> Explanation {
             path: format!("{base}.machines.{}.settings", show(machine)),
             at: at(&["machines", machine, "settings"]),
         });
+        let listed_tags = role_in
+            .as_ref()
+            .and_then(|r| find(doc, r.value, &["tags"]))
+            .is_some_and(|t| doc.kind(t.value) == nix_instances_core::host::Kind::List);
         for t in &m.tags {
             layers.push(Layer {
-                what: format!("tag {t}"),
+                what: if listed_tags { format!("tag {t} (tags given as a list: none)") } else { format!("tag {t}") },
                 path: format!("{base}.tags.{}.settings", show(t)),
                 at: at(&["tags", t, "settings"]),
             });

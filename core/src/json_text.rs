@@ -15,7 +15,7 @@
 use std::io::Write;
 use std::rc::Rc;
 
-use struson::reader::{JsonReader, JsonStreamReader, ReaderSettings};
+use struson::reader::{JsonReader, JsonStreamReader, ReaderError, ReaderSettings};
 use struson::writer::{JsonStreamWriter, JsonWriter, WriterSettings};
 
 use crate::error::Foreign;
@@ -83,6 +83,24 @@ fn settings() -> ReaderSettings {
     ReaderSettings { max_nesting_depth: None, track_path: false, ..Default::default() }
 }
 
+/// A syntax error in words: `unexpected closing bracket`.
+fn describe(e: &ReaderError) -> String {
+    match e {
+        ReaderError::SyntaxError(se) => {
+            let kind = format!("{:?}", se.kind);
+            let mut words = String::new();
+            for c in kind.chars() {
+                if c.is_ascii_uppercase() && !words.is_empty() {
+                    words.push(' ');
+                }
+                words.push(c.to_ascii_lowercase());
+            }
+            words
+        }
+        other => other.to_string(),
+    }
+}
+
 fn fail(e: impl std::fmt::Display) -> Foreign {
     Foreign(format!("malformed JSON: {e}"))
 }
@@ -91,8 +109,8 @@ impl<'a> JsonText<'a> {
     /// Checks `text` is one JSON value (any nesting depth) and returns it.
     pub fn parse(text: &'a str) -> Result<JsonText<'a>, SyntaxError> {
         let mut r = JsonStreamReader::new_custom(text.as_bytes(), settings());
-        let syntax = |r: &JsonStreamReader<&[u8]>, e: &dyn std::fmt::Display| SyntaxError {
-            message: e.to_string(),
+        let syntax = |r: &JsonStreamReader<&[u8]>, e: &ReaderError| SyntaxError {
+            message: describe(e),
             offset: r.current_position(false).data_pos.map_or(0, |p| p as usize),
         };
         if let Err(e) = r.peek() {
@@ -105,7 +123,7 @@ impl<'a> JsonText<'a> {
         let end = r.current_position(false).data_pos.unwrap_or(text.len() as u64) as usize;
         let offset = end;
         if let Err(e) = r.consume_trailing_whitespace() {
-            return Err(SyntaxError { message: e.to_string(), offset });
+            return Err(SyntaxError { message: describe(&e), offset });
         }
         Ok(JsonText { text, root: Span { start, end } })
     }

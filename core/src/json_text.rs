@@ -16,7 +16,7 @@ use std::io::Write;
 use std::rc::Rc;
 
 use struson::reader::{JsonReader, JsonStreamReader, ReaderError, ReaderSettings};
-use struson::writer::{JsonStreamWriter, JsonWriter, WriterSettings};
+use struson::writer::{JsonStreamWriter, JsonWriter};
 
 use crate::error::Foreign;
 use crate::host::{Host, Kind};
@@ -80,7 +80,7 @@ pub struct JsonText<'a> {
 }
 
 fn settings() -> ReaderSettings {
-    ReaderSettings { max_nesting_depth: None, track_path: false, ..Default::default() }
+    ReaderSettings { max_nesting_depth: None, track_path: false, restrict_number_values: false, ..Default::default() }
 }
 
 /// A syntax error in words: `unexpected closing bracket`.
@@ -247,37 +247,56 @@ impl<'a> JsonText<'a> {
         here
     }
 
-    /// Writes `v` as JSON (pretty-printed when asked); input values are copied from the text
-    /// through the streaming parser, at any depth, numbers as written.
-    pub fn write(&self, v: &Value, out: impl Write, pretty: bool) -> std::io::Result<()> {
-        let mut w = JsonStreamWriter::new_custom(out, WriterSettings { pretty_print: pretty, ..Default::default() });
-        self.write_value(v, &mut w)?;
-        w.finish_document()?;
-        Ok(())
+    /// Writes `v` as JSON. `pretty` indents the structure the expansion built; an input value
+    /// is copied from the text through the streaming parser on one line (so the output stays
+    /// linear in the input at any nesting depth), numbers exactly as written.
+    pub fn write(&self, v: &Value, mut out: impl Write, pretty: bool) -> std::io::Result<()> {
+        self.write_value(v, &mut out, pretty.then_some(0))
     }
 
-    fn write_value<W: JsonWriter>(&self, v: &Value, w: &mut W) -> std::io::Result<()> {
-        let other = |e: &dyn std::fmt::Display| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string());
+    fn write_value(&self, v: &Value, out: &mut dyn Write, indent: Option<usize>) -> std::io::Result<()> {
+        let newline = |out: &mut dyn Write, level: usize| match indent {
+            Some(_) => write!(out, "\n{:width$}", "", width = 2 * level),
+            None => Ok(()),
+        };
+        let inner = indent.map(|i| i + 1);
         match v {
-            Value::Input(span) => self.reader(*span).transfer_to(w).map_err(|e| other(&e)),
-            Value::Null => w.null_value(),
-            Value::Bool(b) => w.bool_value(*b),
-            Value::Int(i) => w.number_value(*i),
-            Value::String(s) => w.string_value(s),
-            Value::List(items) => {
-                w.begin_array()?;
-                for i in items.iter() {
-                    self.write_value(i, w)?;
-                }
-                w.end_array()
+            Value::Input(span) => {
+                let mut w = JsonStreamWriter::new(&mut *out);
+                self.reader(*span).transfer_to(&mut w).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+                w.finish_document().map(|_| ())
             }
-            Value::Attrs(entries) => {
-                w.begin_object()?;
-                for (k, v) in entries.iter() {
-                    w.name(k)?;
-                    self.write_value(v, w)?;
+            Value::Null => out.write_all(b"null"),
+            Value::Bool(b) => write!(out, "{b}"),
+            Value::Int(i) => write!(out, "{i}"),
+            Value::String(s) => serde_json::to_writer(&mut *out, s.as_ref()).map_err(std::io::Error::from),
+            Value::List(items) if items.is_empty() => out.write_all(b"[]"),
+            Value::List(items) => {
+                out.write_all(b"[")?;
+                for (k, item) in items.iter().enumerate() {
+                    if k > 0 {
+                        out.write_all(b",")?;
+                    }
+                    newline(out, inner.unwrap_or(0))?;
+                    self.write_value(item, out, inner)?;
                 }
-                w.end_object()
+                newline(out, indent.unwrap_or(0))?;
+                out.write_all(b"]")
+            }
+            Value::Attrs(entries) if entries.is_empty() => out.write_all(b"{}"),
+            Value::Attrs(entries) => {
+                out.write_all(b"{")?;
+                for (k, (name, value)) in entries.iter().enumerate() {
+                    if k > 0 {
+                        out.write_all(b",")?;
+                    }
+                    newline(out, inner.unwrap_or(0))?;
+                    serde_json::to_writer(&mut *out, name.as_ref()).map_err(std::io::Error::from)?;
+                    out.write_all(if indent.is_some() { b": " } else { b":" })?;
+                    self.write_value(value, out, inner)?;
+                }
+                newline(out, indent.unwrap_or(0))?;
+                out.write_all(b"}")
             }
         }
     }

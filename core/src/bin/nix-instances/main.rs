@@ -48,6 +48,10 @@ impl Failure {
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Failure {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            // the reader went away (`| head`): stop quietly, as if killed by SIGPIPE
+            return Failure { code: 141, message: String::new() };
+        }
         Failure::io(e.to_string())
     }
 }

@@ -328,7 +328,7 @@ fn explain_says_why_and_in_which_order() {
 #[test]
 fn explain_near_misses_and_unknown_machines() {
     let text = "{\n  \"machines\": { \"a\": { \"tags\": [\"web\"] }, \"b\": { \"machineClass\": \"darwin\" } },\n  \"tags\": { \"nixos\": [\"a\", \"b\"] },\n  \"instances\": { \"i\": { \"roles\": { \"r\": { \"tags\": [\"wbe\", \"nixos\"] }, \"s\": { \"tags\": { \"webb\": {} } } } } }\n}\n";
-    let r = run(&["explain", "-", "b"], text);
+    let r = run(&["explain", "-", "a"], text);
     assert_eq!(r.code, 0, "{}", r.stderr);
     snapshot("explain-near-miss.txt", &r.stdout);
     let v = run(&["explain", "--json", "-", "a"], text).json();

@@ -20,7 +20,6 @@ let
     genList
     filter
     groupBy
-    intersectAttrs
     isAttrs
     isInt
     isList
@@ -292,7 +291,7 @@ let
       ]
   ) moduleIds;
 
-  # role constraints, counting known members only
+  # role constraints
   constraintDiagnostics = concatMap (
     i:
     let
@@ -442,8 +441,9 @@ let
   expandRole =
     role:
     let
-      # unknown machines are errors; left out here so constraints count known members
-      explicit = intersectAttrs machines (role.machines or { });
+      # unknown machines are errors (then there is no output); constraints count them, as
+      # clan does
+      explicit = role.machines or { };
       tagEntries = roleTagEntries role;
     in
     {

@@ -444,10 +444,17 @@ def crashed(r):
 
 
 def first_error(stderr):
+    """The error message: its `error:` line and the lines continuing it (several inventory
+    errors are one message, one per line), up to an empty line."""
     lines = stderr.splitlines()
-    for l in lines:
+    for i, l in enumerate(lines):
         if l.startswith("error: ") and not l.startswith("error: while evaluating"):
-            return l[len("error: "):].strip()
+            message = [l[len("error: "):].strip()]
+            for more in lines[i + 1:]:
+                if not more.strip():
+                    break
+                message.append(more.strip())
+            return "\n".join(message)
     for l in lines:
         if l.startswith("error"):
             return l.strip()

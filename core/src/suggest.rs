@@ -16,13 +16,16 @@ pub fn distance(a: &[u8], b: &[u8]) -> usize {
 }
 
 /// Levenshtein distance if it is at most `limit`, else `None`; stops as soon as every way
-/// through the table costs more, so a far candidate costs little.
-fn distance_within(a: &[u8], b: &[u8], limit: usize) -> Option<usize> {
+/// through the table costs more, so a far candidate costs little. `rows` is scratch space.
+fn distance_within(a: &[u8], b: &[u8], limit: usize, rows: &mut (Vec<usize>, Vec<usize>)) -> Option<usize> {
     if a.len().abs_diff(b.len()) > limit {
         return None;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    let (prev, cur) = rows;
+    prev.clear();
+    prev.extend(0..=b.len());
+    cur.clear();
+    cur.resize(b.len() + 1, 0);
     for (i, ca) in a.iter().enumerate() {
         cur[0] = i + 1;
         let mut row_min = cur[0];
@@ -34,7 +37,7 @@ fn distance_within(a: &[u8], b: &[u8], limit: usize) -> Option<usize> {
         if row_min > limit {
             return None;
         }
-        std::mem::swap(&mut prev, &mut cur);
+        std::mem::swap(prev, cur);
     }
     Some(prev[b.len()]).filter(|d| *d <= limit)
 }
@@ -47,10 +50,11 @@ where
 {
     let bound = (name.len() / 3).max(2);
     let mut best: Option<(usize, &[u8])> = None;
+    let mut rows = (Vec::new(), Vec::new());
     for c in candidates {
         // only a candidate at most as far as the best so far can win
         let limit = best.map_or(bound, |(d, _)| d);
-        if let Some(d) = distance_within(name, c, limit) {
+        if let Some(d) = distance_within(name, c, limit, &mut rows) {
             if best.map_or(true, |b| (d, c) < b) {
                 best = Some((d, c));
             }
@@ -116,7 +120,8 @@ mod tests {
             for b in &names {
                 for limit in 0..7 {
                     let d = distance(a, b);
-                    assert_eq!(distance_within(a, b, limit), (d <= limit).then_some(d), "{a:?} {b:?} {limit}");
+                    let got = distance_within(a, b, limit, &mut (Vec::new(), Vec::new()));
+                    assert_eq!(got, (d <= limit).then_some(d), "{a:?} {b:?} {limit}");
                 }
             }
             let plain = names.iter().map(|c| (distance(a, c), c.as_slice())).filter(|(d, _)| *d <= (a.len() / 3).max(2)).min().map(|(_, c)| c);

@@ -83,12 +83,17 @@ pub(super) fn validate<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<u
         }
     }
 
-    // constraints
+    // constraints: members counted as clan counts them, unknown explicit machines included
+    // (so fixing a misspelt machine name does not change the count)
     for inst in &inv.instances {
         let Some(module) = inv.modules.get(&inst.module_id) else { continue };
         for c in &module.constraints {
             let count = match inst.roles.binary_search_by(|r| r.name.cmp(&c.role)) {
-                Ok(k) => role_members(&inst.roles[k], tag_members, scratch).len() as i64,
+                Ok(k) => {
+                    let role = &inst.roles[k];
+                    let unknown = role.machines.iter().filter(|e| e.machine.1.is_none()).count();
+                    (role_members(role, tag_members, scratch).len() + unknown) as i64
+                }
                 Err(_) => 0,
             };
             let (bound, word) = match (c.min, c.max) {

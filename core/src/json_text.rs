@@ -196,7 +196,7 @@ impl<'a> JsonText<'a> {
 
     /// One attribute of an object (the last of that name).
     pub fn attribute(&self, span: Span, name: &str) -> Result<Option<Entry>, Foreign> {
-        Ok(self.entries(span)?.into_iter().filter(|e| e.name == name).last())
+        Ok(self.entries(span)?.into_iter().rev().find(|e| e.name == name))
     }
 
     /// The items of an array.

@@ -47,11 +47,12 @@ fn explain(doc: &JsonText, out: &Value, machine: &str) -> Explanation {
     let carried = reasons::machine_tags(out, machine);
     let tags = carried.iter().map(|t| (t.clone(), tag_sources(doc, machine, t))).collect();
 
+    let spans = reasons::role_spans(doc);
     let mut roles = Vec::new();
     for m in reasons::memberships(doc, out).into_iter().filter(|m| m.machine == machine) {
         let base = format!("instances.{}.roles.{}", show(&m.instance), show(&m.role));
-        let role_in = find(doc, root, &["instances", &m.instance, "roles", &m.role]);
-        let at = |names: &[&str]| role_in.as_ref().and_then(|r| find(doc, r.value, names)).map(|e| e.key);
+        let role_in = spans.get(&(m.instance.clone(), m.role.clone())).copied();
+        let at = |names: &[&str]| role_in.and_then(|r| find(doc, r, names)).map(|e| e.key);
         let mut layers = vec![Layer { what: "role settings".into(), path: format!("{base}.settings"), at: at(&["settings"]) }];
         layers.push(Layer {
             what: if m.explicit.is_some() { "this machine's entry".into() } else { "this machine's entry (not listed)".into() },
@@ -59,8 +60,7 @@ fn explain(doc: &JsonText, out: &Value, machine: &str) -> Explanation {
             at: at(&["machines", machine, "settings"]),
         });
         let listed_tags = role_in
-            .as_ref()
-            .and_then(|r| find(doc, r.value, &["tags"]))
+            .and_then(|r| find(doc, r, &["tags"]))
             .is_some_and(|t| doc.kind(t.value) == nix_instances_core::host::Kind::List);
         for t in &m.tags {
             layers.push(Layer {
@@ -78,8 +78,8 @@ fn explain(doc: &JsonText, out: &Value, machine: &str) -> Explanation {
             if role.get("machines").and_then(|ms| ms.get(machine)).is_some() {
                 continue;
             }
-            let Some(role_in) = find(doc, root, &["instances", i, "roles", r]) else { continue };
-            for (t, at) in reasons::role_tags(doc, role_in.value) {
+            let Some(&role_in) = spans.get(&(i.to_string(), r.to_string())) else { continue };
+            for (t, at) in reasons::role_tags(doc, role_in) {
                 if carried.contains(&t) {
                     continue;
                 }

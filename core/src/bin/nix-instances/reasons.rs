@@ -1,7 +1,7 @@
 //! Why a machine is in a role: read off the expansion (who is a member, a machine's
 //! effective tags) and the input text (what is written where). Used by `explain` and `graph`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use nix_instances_core::host::Kind;
 use nix_instances_core::json_text::{Entry, JsonText, Span, Value};
@@ -139,13 +139,33 @@ pub fn machine_tags(out: &Value, machine: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Where each role is written: `instances.<i>.roles.<r>` by (instance, role), read in one
+/// pass (looking each up from the root would scan the whole text once per role).
+pub fn role_spans(doc: &JsonText) -> HashMap<(String, String), Span> {
+    let mut out = HashMap::new();
+    let Some(instances) = find(doc, doc.root(), &["instances"]) else { return out };
+    if doc.kind(instances.value) != Kind::Attrs {
+        return out;
+    }
+    for inst in doc.attributes(instances.value).unwrap_or_default() {
+        let Some(roles) = find(doc, inst.value, &["roles"]) else { continue };
+        if doc.kind(roles.value) != Kind::Attrs {
+            continue;
+        }
+        for role in doc.attributes(roles.value).unwrap_or_default() {
+            out.insert((inst.name.clone(), role.name), role.value);
+        }
+    }
+    out
+}
+
 /// Every membership of the expansion, in instance, role, machine order, with its reasons.
 pub fn memberships(doc: &JsonText, out: &Value) -> Vec<Membership> {
-    let root = doc.root();
+    let spans = role_spans(doc);
     let mut result = Vec::new();
     for (i, inst) in out.get("instances").map(Value::entries).unwrap_or_default() {
         for (r, role) in inst.get("roles").map(Value::entries).unwrap_or_default() {
-            let role_in = find(doc, root, &["instances", i, "roles", r]);
+            let role_in = spans.get(&(i.to_string(), r.to_string())).map(|&value| Entry { name: r.to_string(), key: value, value });
             let written_tags = role_in.as_ref().map(|e| role_tags(doc, e.value)).unwrap_or_default();
             let explicit = role_in
                 .as_ref()

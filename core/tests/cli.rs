@@ -240,7 +240,10 @@ fn expand_rejects_bad_input_as_the_primop_does() {
         (r.code, r.stdout, r.stderr)
     };
     assert_eq!((code, out.as_str()), (1, ""));
-    assert_eq!(err, "error: instances.web.roles.server.machines.db2: no machine named 'db2' (did you mean 'db1'?)\n");
+    assert_eq!(
+        err,
+        "error: instances.web.roles.server.machines.db2: no machine named 'db2' (did you mean 'db1'?)\n\nhint: `nix-instances check -` shows each problem in the file\n"
+    );
     let r = run(&["expand", FIVE], "");
     assert_eq!(r.code, 1);
     assert!(r.stderr.starts_with("error: 5 errors in the inventory:\n"), "{}", r.stderr);

@@ -19,11 +19,12 @@ pub struct Expanded {
 }
 
 /// Expands with `expand` (instances or multi-service); an invalid input fails with the
-/// core's message (exit 1), as the primop words it.
+/// core's message (exit 1), as the primop words it, and for an inventory a pointer to `check`.
 fn run_core<'a>(
     source: &Source,
     doc: JsonText<'a>,
     expand: fn(&mut TextHost<'a>, &Value) -> Result<Value, Error>,
+    hint: bool,
 ) -> Result<Expanded, Failure> {
     let mut host = TextHost::new(doc);
     let root = host.root();
@@ -37,14 +38,20 @@ fn run_core<'a>(
                 let (line, col) = crate::output::Report::new(source, Vec::new()).line_col(span.start);
                 message = format!("{}:{line}:{col}: {message}", source.name);
             }
-            Err(Failure::invalid(&message))
+            let mut failure = Failure::invalid(&message);
+            if hint && e.is_invalid() {
+                // after a blank line: the message itself is what the primop says
+                let file = if source.name == "<stdin>" { "-" } else { source.name.as_str() };
+                failure.message.push_str(&format!("\nhint: `nix-instances check {file}` shows each problem in the file\n"));
+            }
+            Err(failure)
         }
     }
 }
 
 /// The inventory's expansion (`builtins.expandInstances`).
 pub fn inventory<'a>(source: &Source, doc: JsonText<'a>) -> Result<Expanded, Failure> {
-    run_core(source, doc, instances::expand::<TextHost<'a>>)
+    run_core(source, doc, instances::expand::<TextHost<'a>>, true)
 }
 
 /// Warnings on standard error, one `warning: …` line each, as Nix prints them.
@@ -80,7 +87,7 @@ pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
 pub fn run_multi_service(a: &MultiServiceArgs) -> Result<u8, Failure> {
     let source = Source::read(&a.file)?;
     let doc = source.json()?;
-    let e = run_core(&source, doc, multi_service::expand::<TextHost<'_>>)?;
+    let e = run_core(&source, doc, multi_service::expand::<TextHost<'_>>, false)?;
     print_warnings(&e.warnings);
     write(&doc, &e.out, false)?;
     Ok(0)

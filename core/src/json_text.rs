@@ -309,11 +309,14 @@ pub struct TextHost<'a> {
     pub text: JsonText<'a>,
     pub warnings: Vec<String>,
     pub out_of_range: Option<Span>,
+    /// The attributes of the object last read field by field: the core reads several fields
+    /// of one set in a row, and each scan of it would read its whole text again.
+    last: Option<(Span, Vec<Entry>)>,
 }
 
 impl<'a> TextHost<'a> {
     pub fn new(text: JsonText<'a>) -> Self {
-        TextHost { text, warnings: Vec::new(), out_of_range: None }
+        TextHost { text, warnings: Vec::new(), out_of_range: None, last: None }
     }
 
     /// The document as a value.
@@ -358,7 +361,12 @@ impl Host for TextHost<'_> {
 
     fn attr(&mut self, v: &Value, name: &[u8]) -> Result<Option<Value>, Foreign> {
         let Ok(name) = std::str::from_utf8(name) else { return Ok(None) };
-        Ok(self.text.attribute(input(v)?, name)?.map(|e| Value::Input(e.value)))
+        let span = input(v)?;
+        if !matches!(&self.last, Some((s, _)) if *s == span) {
+            self.last = Some((span, self.text.attributes(span)?));
+        }
+        let entries = &self.last.as_ref().expect("just filled").1;
+        Ok(entries.binary_search_by(|e| e.name.as_str().cmp(name)).ok().map(|i| Value::Input(entries[i].value)))
     }
 
     fn items(&mut self, v: &Value) -> Result<Vec<Value>, Foreign> {

@@ -49,7 +49,7 @@ fn explain(doc: &JsonText, out: &Value, machine: &str) -> Explanation {
 
     let spans = reasons::role_spans(doc);
     let mut roles = Vec::new();
-    for m in reasons::memberships(doc, out).into_iter().filter(|m| m.machine == machine) {
+    for m in reasons::memberships(doc, out, Some(machine)) {
         let base = format!("instances.{}.roles.{}", show(&m.instance), show(&m.role));
         let role_in = spans.get(&(m.instance.clone(), m.role.clone())).copied();
         let at = |names: &[&str]| role_in.and_then(|r| find(doc, r, names)).map(|e| e.key);

@@ -206,7 +206,7 @@ pub fn run(a: &GraphArgs) -> Result<u8, Failure> {
     for t in &a.tag {
         tags.get(t).ok_or_else(|| unknown("tag", t, &tags))?;
     }
-    let members = reasons::memberships(&doc, &x.out);
+    let members = reasons::memberships(&doc, &x.out, None);
     let g = build(&members, &x.out, &Filter { machines: &a.machine, instances: &a.instance, tags: &a.tag });
     let format = if a.json { Format::Json } else { a.format };
     match format {

@@ -159,8 +159,9 @@ pub fn role_spans(doc: &JsonText) -> HashMap<(String, String), Span> {
     out
 }
 
-/// Every membership of the expansion, in instance, role, machine order, with its reasons.
-pub fn memberships(doc: &JsonText, out: &Value) -> Vec<Membership> {
+/// Every membership of the expansion (of `only` this machine, if given), in instance, role,
+/// machine order, with its reasons.
+pub fn memberships(doc: &JsonText, out: &Value, only: Option<&str>) -> Vec<Membership> {
     let spans = role_spans(doc);
     let mut result = Vec::new();
     for (i, inst) in out.get("instances").map(Value::entries).unwrap_or_default() {
@@ -174,6 +175,9 @@ pub fn memberships(doc: &JsonText, out: &Value) -> Vec<Membership> {
                 .map(|e| doc.attributes(e.value).unwrap_or_default())
                 .unwrap_or_default();
             for (m, _) in role.get("machines").map(Value::entries).unwrap_or_default() {
+                if only.is_some_and(|o| o != m.as_ref()) {
+                    continue;
+                }
                 let carried = machine_tags(out, m);
                 result.push(Membership {
                     instance: i.to_string(),

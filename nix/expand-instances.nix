@@ -34,6 +34,7 @@ let
     typeError
     errorAt
     didYouMean
+    didYouMeanAmong
     joinNames
     showPath
     renderDiagnostics
@@ -213,16 +214,18 @@ let
   check5 = checkSet [ "instances" ] instances && all checkInstance instanceNames;
 
   # ---------------------------------------------------------------------------
-  # 6.–8. Semantic checks: every failure, as { path; message; }, in the order the primop
+  # 6.–9. Semantic checks: every failure, as { path; message; }, in the order the primop
   # finds them (renderDiagnostics sorts them by path, stably).
+
+  didYouMeanMachine = didYouMeanAmong machineNames;
 
   # { path; message; } naming an unknown machine
   unknownMachine = path: m: {
     inherit path;
-    message = "no machine named '${m}'${didYouMean m machineNames}";
+    message = "no machine named '${m}'${didYouMeanMachine m}";
   };
 
-  # machines named in the `tags` argument
+  # 6. machines named in the `tags` argument
   staticTagDiagnostics = concatMap (
     t:
     let
@@ -236,7 +239,7 @@ let
       )
   ) tagsArgNames;
 
-  # roles a module does not have, explicit machines that do not exist
+  # 7. roles a module does not have, explicit machines that do not exist
   roleDiagnostics = concatMap (
     i:
     let
@@ -270,7 +273,7 @@ let
     ) (attrNames roles)
   ) instanceNames;
 
-  # maxInstances (at least 1: check 4), each module's instances grouped once
+  # 8. maxInstances (at least 1: check 4), each module's instances grouped once
   maxInstancesDiagnostics = concatMap (
     id:
     let
@@ -291,7 +294,7 @@ let
       ]
   ) moduleIds;
 
-  # role constraints
+  # 9. role constraints
   constraintDiagnostics = concatMap (
     i:
     let
@@ -391,6 +394,8 @@ let
   ) tagMembers;
 
   tagsInUse = attrNames tagMembers;
+
+  didYouMeanTag = didYouMeanAmong tagsInUse;
 
   # ten of them and a count: warnings stay small however many tags there are
   tagsInUseListed = joinNames tagsInUse;
@@ -522,7 +527,7 @@ let
                 "tags"
                 t
               ]
-            }: tag '${t}' matches no machine${didYouMean t tagsInUse}; tags in use: ${tagsInUseListed}"
+            }: tag '${t}' matches no machine${didYouMeanTag t}; tags in use: ${tagsInUseListed}"
           ]
       ) (attrNames (roleTagEntries roles.${r}))
     ) (attrNames roles)

@@ -67,7 +67,8 @@ fn cases(dir: &str) -> Vec<PathBuf> {
 }
 
 /// The whole error message, every line of it: the `error:` line [`Eval::error`] finds and the
-/// lines that continue it (Nix indents them; the CLI does not), up to an empty line.
+/// lines that continue it (Nix indents them; the CLI does not), up to an empty line or Nix's
+/// own next line (a position, a trace, the `--show-trace` hint).
 fn full_error(e: &Eval) -> String {
     let first = e.error();
     let lines: Vec<&str> = e.stderr.lines().collect();
@@ -77,11 +78,12 @@ fn full_error(e: &Eval) -> String {
         .expect("the error line");
     let mut message = first;
     for l in &lines[at + 1..] {
-        if l.trim().is_empty() {
+        let l = l.trim();
+        if l.is_empty() || ["(use '--show-trace'", "at ", "… ", "while "].iter().any(|p| l.starts_with(p)) {
             break;
         }
         message.push('\n');
-        message.push_str(l.trim());
+        message.push_str(l);
     }
     message
 }
@@ -497,4 +499,62 @@ fn clan_core_inventory_json_expands() {
     assert_same("twin vs primop", &nix().eval(&format!("{} {arg}", twin(&INSTANCES)), false), &primop);
     assert_same("CLI vs primop", &run_cli(&INSTANCES, &input), &primop);
     assert_eq!(primop.json()["instances"], json!({}));
+}
+
+// ---- against clan-core's own framework ----------------------------------------------------------
+
+/// The ids clan-core's checks would give for our error message: `<service>-maxInstances`,
+/// `<service>-<instance>-<role>-minMachines` / `-maxMachines`; other failures (the documented
+/// extensions, such as an unknown machine) are left out.
+fn constraint_ids(message: &str) -> Vec<String> {
+    let mut ids: Vec<String> = message
+        .lines()
+        .filter_map(|line| {
+            let (path, what) = line.split_once(": module 'self-")?;
+            let (service, what) = what.split_once('\'')?;
+            let segments: Vec<&str> = path.split('.').collect();
+            match (segments.as_slice(), what) {
+                (["instances", _], w) if w.starts_with(" allows at most") => Some(format!("{service}-maxInstances")),
+                (["instances", i, "roles", r], w) if w.starts_with(" needs at least") => Some(format!("{service}-{i}-{r}-minMachines")),
+                (["instances", i, "roles", r], w) if w.starts_with(" needs at most") => Some(format!("{service}-{i}-{r}-maxMachines")),
+                _ => None,
+            }
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// On each inventory of tests/nix/clan-constraints.nix, clan-core's framework (run unchanged)
+/// and expandInstances find the same maxInstances and role constraint failures. Skipped
+/// without CLAN_CORE and NIXPKGS_LIB.
+#[test]
+fn constraint_checks_agree_with_clan_core() {
+    let (Ok(clan), Ok(nixpkgs_lib)) = (std::env::var("CLAN_CORE"), std::env::var("NIXPKGS_LIB")) else {
+        eprintln!("skipped: CLAN_CORE or NIXPKGS_LIB is not set");
+        return;
+    };
+    let harness = format!(
+        "(import {}/tests/nix/clan-constraints.nix {{ clanCore = {}; nixpkgsLib = {}; }})",
+        repo().display(),
+        common::nix_string(&clan),
+        common::nix_string(&nixpkgs_lib)
+    );
+    let by_clan = nix().eval(&format!("{harness}.clan"), false);
+    assert!(by_clan.success, "clan-core's framework did not evaluate:\n{}", by_clan.stderr);
+    let by_clan = by_clan.json();
+    let scenarios = by_clan.as_object().unwrap();
+    assert!(scenarios.len() >= 5);
+    let mut failing = 0;
+    for (name, ids) in scenarios {
+        let mut expected: Vec<String> = ids.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        expected.sort();
+        let arg = format!("{harness}.ours.{name}");
+        let primop = nix().eval(&format!("builtins.expandInstances {arg}"), true);
+        assert_same(&format!("{name}: twin vs primop"), &nix().eval(&format!("{} {arg}", twin(&INSTANCES)), false), &primop);
+        let ours = if primop.success { Vec::new() } else { constraint_ids(&full_error(&primop)) };
+        assert_eq!(ours, expected, "{name}: expandInstances vs clan-core's cliChecks");
+        failing += usize::from(!expected.is_empty());
+    }
+    assert!(failing >= 4, "the scenarios should exercise failing checks");
 }

@@ -199,6 +199,41 @@ let
     in
     if best == null then null else best.name;
 
+  # suggestAmong candidates x == suggest x candidates, for many names against one list: the
+  # candidates are grouped by length once, and each name looks only at those whose length is
+  # within its bound (a name of another length cannot be close enough).
+  #   let s = suggestAmong [ "web1" "db1" ]; in map s [ "wab1" "db2" ] == [ "web1" "db1" ]
+  suggestAmong =
+    candidates:
+    let
+      byLength = builtins.groupBy (c: toString (stringLength c)) candidates;
+      groups = map (k: {
+        len = stringLength (elemAt byLength.${k} 0);
+        names = byLength.${k};
+      }) (builtins.attrNames byLength);
+    in
+    x:
+    let
+      lx = stringLength x;
+      bound = max 2 (lx / 3);
+      near = builtins.concatMap (
+        g: if g.len - lx <= bound && lx - g.len <= bound then g.names else [ ]
+      ) groups;
+    in
+    suggest x near;
+
+  # didYouMeanAmong candidates x == didYouMean x candidates; see suggestAmong.
+  didYouMeanAmong =
+    candidates:
+    let
+      s = suggestAmong candidates;
+    in
+    x:
+    let
+      found = s x;
+    in
+    if found == null then "" else " (did you mean '${found}'?)";
+
   # " (did you mean 'y'?)" or "".
   didYouMean =
     x: candidates:
@@ -232,7 +267,9 @@ in
     renderDiagnostics
     levenshtein
     suggest
+    suggestAmong
     didYouMean
+    didYouMeanAmong
     expectSet
     expectList
     expectString

@@ -50,6 +50,15 @@
         cli = pkgs.callPackage ./nix/cli.nix { };
       });
 
+      # `nix run github:<owner>/nix-instances -- check inventory.json`: the CLI.
+      apps = eachSystem (pkgs: {
+        default = {
+          type = "app";
+          program = "${self.packages.${pkgs.stdenv.hostPlatform.system}.cli}/bin/nix-instances";
+          meta.description = "Check, expand, explain and draw clan-style inventories";
+        };
+      });
+
       devShells = eachSystem (pkgs: {
         default = pkgs.mkShell {
           inputsFrom = [ self.packages.${pkgs.stdenv.hostPlatform.system}.default ];

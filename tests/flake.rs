@@ -616,6 +616,8 @@ let
   args = {{
     inherit lib;
     stdenv.hostPlatform.extensions.sharedLibrary = ".so";
+    stdenv.buildPlatform.canExecute = _: true;
+    installShellFiles = "installShellFiles";
     rustPlatform.buildRustPackage = a: a;
     pkg-config = "pkg-config";
     nix = {{ name = "nix"; dev = "nix-dev"; out = "nix-out"; }};

@@ -1,6 +1,7 @@
-//! A [`Host`] over `serde_json` values: for unit tests and the CLI.
+//! A [`Host`] over `serde_json` values: for unit tests, which write inputs with `json!`.
 //!
-//! Pass-through values are carried as copies of the JSON input. Warnings are collected in
+//! Pass-through values are carried as copies of the JSON input, which is fine for small test
+//! inputs; the CLI uses [`crate::json_text::TextHost`], which copies nothing. Warnings are collected in
 //! [`JsonHost::warnings`] so the caller decides where they go.
 
 use serde_json::{Map, Value};

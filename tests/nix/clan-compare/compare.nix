@@ -1,0 +1,111 @@
+# One comparison case: clan-core's own framework and this project's flake-parts module on the
+# same inventory, each machine's NixOS and nix-darwin modules rendered by ./inspect.nix.
+#
+#   import ./compare.nix { lib; clanCore; flakeParts; repo; } {
+#     inventory;          # clan's `inventory` (machines, tags, instances, meta)
+#     directory;          # clan's `directory` (where `getPublicValue` reads vars)
+#     selfModules ? { };  # the flake's own service modules (`module.input = "self"`)
+#   }
+#   => { clan = { <machine> = { nixos; darwin; }; }; ours = { … }; }
+{
+  lib,
+  clanCore,
+  flakeParts,
+  repo,
+}:
+let
+  cc = import ./clan-core.nix { inherit lib clanCore; };
+  ni = import ./nix-instances.nix { inherit lib flakeParts repo; };
+
+  # `pkgs.NAME` as the service sources mention it: the stub's package names.
+  serviceFiles =
+    let
+      walk =
+        dir:
+        lib.concatLists (
+          lib.mapAttrsToList (
+            n: t:
+            if t == "directory" then
+              walk (dir + "/${n}")
+            else if lib.hasSuffix ".nix" n then
+              [ (dir + "/${n}") ]
+            else
+              [ ]
+          ) (builtins.readDir dir)
+        );
+    in
+    walk (clanCore + "/clanServices");
+  # `pkgs.NAME` and `with pkgs; [ NAME … ]` as the service sources write them.
+  captures = re: text: map builtins.head (builtins.filter builtins.isList (builtins.split re text));
+  identifiers = text: captures "([a-zA-Z_][a-zA-Z0-9_-]*)" text;
+  pkgNames = lib.unique (
+    lib.concatMap (
+      f:
+      let
+        text = builtins.readFile f;
+      in
+      captures "pkgs\\.([a-zA-Z_][a-zA-Z0-9_-]*)" text
+      ++ lib.concatMap identifiers (captures "with pkgs; *\\[([^]]*)]" text)
+    ) serviceFiles
+  );
+  inspect = import ./inspect.nix {
+    inherit lib;
+    names = pkgNames;
+  };
+
+  # clan-core's input as a flake user has it: `clan.modules` and `clanLib`.
+  clanCoreInput = {
+    clan.modules = cc.modules;
+    inherit (cc) clanLib;
+    outPath = toString clanCore;
+  };
+in
+{
+  inventory,
+  directory,
+  selfModules ? { },
+  ...
+}:
+let
+  meta = {
+    name = "clan-compare";
+  } // inventory.meta or { };
+  inventory' = inventory // {
+    inherit meta;
+  };
+
+  clanEval = cc.clan {
+    self = {
+      outPath = toString directory;
+      inputs.self.clan.modules = selfModules;
+    };
+    inventory = inventory';
+    directory = toString directory;
+  };
+  clanMachines = clanEval.config.clanInternals.inventoryClass.machines;
+
+  ours = ni {
+    inputs = {
+      clan-core = clanCoreInput;
+    };
+    outPath = toString directory;
+    nixInstances = {
+      machines = inventory.machines or { };
+      tags = inventory.tags or { };
+      instances = inventory.instances or { };
+      modules = selfModules;
+      inherit meta;
+    };
+  };
+  ourMachines = ours.nixInstances.machines;
+in
+{
+  clan = lib.mapAttrs (name: m: {
+    nixos = inspect.definitions name m.machineImports;
+    darwin = inspect.definitions name m.darwinImports;
+  }) clanMachines;
+  ours = lib.mapAttrs (name: m: {
+    nixos = inspect.definitions name m.nixosModules;
+    darwin = inspect.definitions name m.darwinModules;
+  }) ourMachines;
+}

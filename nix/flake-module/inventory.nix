@@ -69,9 +69,10 @@ let
             type = types.nullOr types.str;
             default = null;
             description = ''
-              Where the service module comes from: `null` for this flake's
-              `nixInstances.modules`, or the name of a flake input providing
-              `nixInstances.modules` or `clan.modules`.
+              Where the service module comes from, as in clan-core: `null` for clan-core's
+              modules (`nixInstances.clanCore`, by default `inputs.clan-core`), `"self"` for
+              this flake's `nixInstances.modules`, or the name of a flake input providing
+              `clan.modules` or `nixInstances.modules`.
             '';
           };
         };
@@ -111,8 +112,8 @@ let
     nil.expandInstances {
       machines = mapAttrs (_: m: { inherit (m) tags machineClass; }) cfg.machines;
       inherit (cfg) tags;
-      instances = mapAttrs (_: inst: {
-        module = { inherit (inst.module) name input; };
+      instances = mapAttrs (i: inst: {
+        module = cfg.refs.${i};
         roles = mapAttrs (_: role: {
           machines = mapAttrs (_: e: { inherit (e) settings; }) role.machines;
           tags = mapAttrs (_: e: { inherit (e) settings; }) role.tags;

@@ -1,12 +1,12 @@
 # One comparison case: clan-core's own framework and this project's flake-parts module on the
-# same inventory, each machine's NixOS and nix-darwin modules rendered by ./inspect.nix.
+# same inventory, each machine's modules (of its class) rendered by ./inspect.nix.
 #
 #   import ./compare.nix { lib; clanCore; flakeParts; repo; } {
 #     inventory;          # clan's `inventory` (machines, tags, instances, meta)
 #     directory;          # clan's `directory` (where `getPublicValue` reads vars)
 #     selfModules ? { };  # the flake's own service modules (`module.input = "self"`)
 #   }
-#   => { clan = { <machine> = { nixos; darwin; }; }; ours = { … }; }
+#   => { clan = { <machine> = <definitions>; }; ours = { … }; }
 {
   lib,
   clanCore,
@@ -53,12 +53,8 @@ let
     names = pkgNames;
   };
 
-  # clan-core's input as a flake user has it: `clan.modules` and `clanLib`.
-  clanCoreInput = {
-    clan.modules = cc.modules;
-    inherit (cc) clanLib;
-    outPath = toString clanCore;
-  };
+  # clan-core's input as a flake user has it: `clan.modules`, `clanLib`, `modules.clan`.
+  clanCoreInput = cc.flake;
 in
 {
   inventory,
@@ -100,12 +96,13 @@ let
   ourMachines = ours.nixInstances.machines;
 in
 {
-  clan = lib.mapAttrs (name: m: {
-    nixos = inspect.definitions name m.machineImports;
-    darwin = inspect.definitions name m.darwinImports;
-  }) clanMachines;
-  ours = lib.mapAttrs (name: m: {
-    nixos = inspect.definitions name m.nixosModules;
-    darwin = inspect.definitions name m.darwinModules;
-  }) ourMachines;
+  # Each machine's modules of its own class (clan-core builds a NixOS machine from its
+  # NixOS list, a nix-darwin machine from its darwin list).
+  darwin = name: (inventory.machines.${name}.machineClass or "nixos") == "darwin";
+  clan = lib.mapAttrs (
+    name: m: inspect.definitions name (if darwin name then m.darwinImports else m.machineImports)
+  ) clanMachines;
+  ours = lib.mapAttrs (
+    name: m: inspect.definitions name (if darwin name then m.darwinModules else m.nixosModules)
+  ) ourMachines;
 }

@@ -75,6 +75,17 @@ let
       ) inventory.instances or { };
     };
 
+  # The `packages = [ … ]` settings of an inventory: names the stub pkgs must know.
+  packageNames =
+    inventory:
+    let
+      settingsOf = role: [ (role.settings or { }) ] ++ lib.mapAttrsToList (_: m: m.settings or { }) (role.machines or { });
+      all = lib.concatMap (inst: lib.concatMap settingsOf (builtins.attrValues (inst.roles or { }))) (
+        builtins.attrValues (inventory.instances or { })
+      );
+    in
+    lib.concatMap (s: if builtins.isAttrs s && builtins.isList (s.packages or null) then s.packages else [ ]) all;
+
   vmTests =
     service:
     let
@@ -96,6 +107,7 @@ let
         name = "${service}/${t}";
         value = {
           inherit service;
+          packageNames = packageNames c.inventory;
           inventory = normalise service c.modules c.inventory;
           directory = toString (dir + "/${t}");
           selfModules = c.modules;

@@ -48,10 +48,6 @@ let
       ++ lib.concatMap identifiers (captures "with pkgs; *\\[([^]]*)]" text)
     ) serviceFiles
   );
-  inspect = import ./inspect.nix {
-    inherit lib;
-    names = pkgNames;
-  };
 
   # clan-core's input as a flake user has it: `clan.modules`, `clanLib`, `modules.clan`.
   clanCoreInput = cc.flake;
@@ -60,9 +56,16 @@ in
   inventory,
   directory,
   selfModules ? { },
+  # Packages the inventory names (e.g. the `packages` service's settings).
+  packageNames ? [ ],
   ...
 }:
 let
+  inspect = import ./inspect.nix {
+    inherit lib;
+    names = pkgNames ++ packageNames;
+  };
+
   meta = {
     name = "clan-compare";
   } // inventory.meta or { };
@@ -71,10 +74,9 @@ let
   };
 
   clanEval = cc.clan {
-    self = {
-      outPath = toString directory;
-      inputs.self.clan.modules = selfModules;
-    };
+    # `module.input = "self"` is the clan's own `modules`.
+    self.outPath = toString directory;
+    modules = selfModules;
     inventory = inventory';
     directory = toString directory;
   };
@@ -94,11 +96,12 @@ let
     };
   };
   ourMachines = ours.nixInstances.machines;
-in
-{
+
   # Each machine's modules of its own class (clan-core builds a NixOS machine from its
   # NixOS list, a nix-darwin machine from its darwin list).
   darwin = name: (inventory.machines.${name}.machineClass or "nixos") == "darwin";
+in
+{
   clan = lib.mapAttrs (
     name: m: inspect.definitions name (if darwin name then m.darwinImports else m.machineImports)
   ) clanMachines;

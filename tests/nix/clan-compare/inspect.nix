@@ -53,6 +53,7 @@ let
         isDarwin = false;
       };
       system = "x86_64-linux";
+      callPackage = f: args: placeholderWith [ "callPackage" (baseNameOf (toString f)) ] args;
     };
 
   inherit (lib) mkOption types;
@@ -111,6 +112,39 @@ let
     };
   };
 
+  # NixOS options that clan services read back, with NixOS's defaults (or made-up values);
+  # every other option is free-form.
+  freeWith = options: types.submodule {
+    freeformType = types.lazyAttrsOf types.anything;
+    inherit options;
+  };
+  opt = default: mkOption { inherit default; };
+  stubNixosOptions = machine: {
+    options.networking = mkOption {
+      default = { };
+      type = freeWith {
+        hostName = opt machine;
+        domain = opt null;
+        fqdn = opt "${machine}.clan-compare";
+        nameservers = opt [ ];
+      };
+    };
+    options.services = mkOption {
+      default = { };
+      type = freeWith {
+        userborn = mkOption { default = { }; type = freeWith { enable = opt false; }; };
+        loki = mkOption { default = { }; type = freeWith { dataDir = opt "/var/lib/loki"; }; };
+        garage = mkOption {
+          default = { };
+          type = freeWith {
+            settings = mkOption { default = { }; type = freeWith { metadata_dir = opt "/var/lib/garage/meta"; data_dir = opt "/var/lib/garage/data"; }; };
+          };
+        };
+        data-mesher = mkOption { default = { }; type = freeWith { package = opt (placeholder [ "data-mesher" ]); }; };
+      };
+    };
+  };
+
   stubNixos = {
     freeformType = lib.types.lazyAttrsOf lib.types.anything;
     config._module.args = {
@@ -159,6 +193,7 @@ in
         class = "nixos";
         modules = [
           stubNixos
+          (stubNixosOptions machine)
           (stubClanCore machine)
         ] ++ modules;
       };

@@ -6,21 +6,25 @@
 #   imports = [ inputs.nix-instances.flakeModules.default ];
 #   nixInstances = {
 #     machines.web1.tags = [ "web" ];
-#     instances.hello = { module.name = "hello"; roles.server.tags.web = { }; };
+#     instances.hello = { module = { name = "hello"; input = "self"; }; roles.server.tags.web = { }; };
 #     modules.hello = { roles.server.perInstance = { settings, ... }: { nixosModule = …; }; };
 #   };
 #   # => flake.nixInstances.machines.web1.nixosModule
 #
-# Service modules are a subset of clan-core's `clan.service` modules: `manifest`,
-# `roles.<r>.{description,interface,perInstance}`, `perMachine`, each producing `nixosModule`
-# and `darwinModule`. See docs/nix-integration.md.
+# Service modules are clan-core's `clan.service` modules, evaluated as clan-core's framework
+# does (clan-core's own `clanServices/` work unchanged): `manifest`, `roles.<r>.{description,
+# interface,perInstance}`, `perMachine`, `exports`, the service-level `instances`; perInstance
+# and perMachine give `nixosModule`, `darwinModule` and `exports`. See docs/nix-integration.md.
 #
 # One job per file:
 #   inventory.nix        the inventory options (`machines`, `tags`, `instances`, `meta`) and
 #                        their expansion (`nixInstances.expanded`)
-#   service-modules.nix  the service-module schema (`nixInstances.modules`) and how an
-#                        instance's `module` reference resolves to one
-#   machines.nix         per machine: settings, perInstance, perMachine, assembled into
+#   service-modules.nix  this flake's service modules (`nixInstances.modules`), how an
+#                        instance's `module` reference resolves, each module evaluated
+#                        against the clan.service schema (service-schema.nix)
+#   service-results.nix  settings, perInstance, perMachine and exports, as clan-core's
+#                        framework computes them: per service and machine, its modules
+#   machines.nix         per machine: the modules of its services, assembled into
 #                        `flake.nixInstances.machines.<m>`
 #
 # `lib` comes from the module arguments (flake-parts passes nixpkgs' lib); no nixpkgs here.
@@ -28,6 +32,7 @@
   imports = [
     ./flake-module/inventory.nix
     ./flake-module/service-modules.nix
+    ./flake-module/service-results.nix
     ./flake-module/machines.nix
   ];
 }

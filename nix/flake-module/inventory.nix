@@ -37,6 +37,10 @@ let
       type = types.str;
       default = loc: lib.elemAt loc (builtins.length loc - 2); # the instance's name
     };
+    # Where the service module comes from, as in clan-core: `null` for clan-core's modules
+    # (`nixInstances.clanCore`, by default `inputs.clan-core`), `"self"` for this flake's
+    # `nixInstances.modules`, or the name of a flake input providing `clan.modules` or
+    # `nixInstances.modules`.
     input = field (types.nullOr types.str) null;
   } false;
 
@@ -62,8 +66,10 @@ let
   expanded = builtins.addErrorContext "while expanding the inventory in nixInstances" (
     nil.expandInstances {
       # The merged records have the contract's shape (machines keep their other attributes,
-      # which the expansion ignores and never forces).
-      inherit (cfg) machines tags instances;
+      # which the expansion ignores and never forces); module references canonical
+      # (service-modules.nix).
+      inherit (cfg) machines tags;
+      instances = builtins.mapAttrs (i: inst: inst // { module = cfg.refs.${i}; }) cfg.instances;
       modules = cfg.serviceValidation;
     }
   );

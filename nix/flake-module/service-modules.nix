@@ -1,13 +1,22 @@
-# nixInstances: service modules (clan.service-like). Their schema, `nixInstances.modules`
-# (this flake's own), and how an instance's `module` reference resolves, like clan-core:
-# `input = null` is this flake's `nixInstances.modules`, otherwise
-# `inputs.<input>.nixInstances.modules` or `inputs.<input>.clan.modules`. Each module id an
-# instance uses is evaluated once (`nixInstances.services`), and its roles and constraints
-# are what the expansion validates instances against (`nixInstances.serviceValidation`).
+# nixInstances: service modules (clan-core's `clan.service` modules). Where an instance's
+# `module` reference points, and each module id an instance uses evaluated once
+# (`nixInstances.services`) against clan-core's schema (./service-schema.nix), with what
+# clan-core's framework gives a service module: `meta`, `exports`, `clanLib`, `directory`, and
+# the service-level `instances` option. Its roles and constraints are what the expansion
+# validates instances against (`nixInstances.serviceValidation`).
+#
+# `module.input`, as in clan-core:
+#   null (the default)  clan-core's modules: `nixInstances.clanCore.clan.modules`
+#                       (`inputs.clan-core` unless set)
+#   "self"              this flake's `nixInstances.modules`
+#   "<input>"           that flake input's `clan.modules` or `nixInstances.modules`
+# A reference through an input that is the clan-core flake itself is the same module as
+# `input = null` (one module, one id).
 {
   lib,
   config,
   inputs,
+  self,
   ...
 }:
 let
@@ -15,6 +24,7 @@ let
   inherit (builtins) attrNames head mapAttrs;
 
   common = import ../internal/common.nix;
+  serviceSchema = import ./service-schema.nix { inherit lib; };
 
   cfg = config.nixInstances;
 
@@ -23,93 +33,61 @@ let
 
   located = file: m: lib.setDefaultModuleLocation file m;
 
-  serviceSchema =
-    { name }:
-    {
-      options = {
-        manifest = mkOption {
-          default = { };
-          description = "Meta information about the service module.";
-          type = types.submodule {
-            freeformType = types.lazyAttrsOf types.raw;
-            options = {
-              name = mkOption {
-                type = types.str;
-                default = name;
-                description = "The service's name.";
-              };
-              constraints.maxInstances = mkOption {
-                type = types.nullOr types.int;
-                default = null;
-                description = "At most this many instances may use the module.";
-              };
-              constraints.roles = mkOption {
-                default = { };
-                description = "Per-role bounds on the number of machines of each instance.";
-                type = types.attrsOf (
-                  types.submodule {
-                    options.minMachines = mkOption {
-                      type = types.nullOr types.int;
-                      default = null;
-                    };
-                    options.maxMachines = mkOption {
-                      type = types.nullOr types.int;
-                      default = null;
-                    };
-                  }
-                );
-              };
-            };
-          };
-        };
-        roles = mkOption {
-          default = { };
-          description = "The roles of the service; instances may use only these.";
-          type = types.lazyAttrsOf (
-            types.submodule {
-              options = {
-                description = mkOption {
-                  type = types.nullOr types.str;
-                  default = null;
-                };
-                interface = mkOption {
-                  type = types.deferredModule;
-                  default = { };
-                  description = "Options of the role's settings.";
-                };
-                perInstance = mkOption {
-                  type = types.deferredModule;
-                  default = { };
-                  description = ''
-                    Evaluated for each (instance, member machine) with `instanceName`,
-                    `settings`, `extendSettings`, `machine`, `roles` and `meta`; gives
-                    `nixosModule` / `darwinModule`.
-                  '';
-                };
-              };
-            }
-          );
-        };
-        perMachine = mkOption {
-          type = types.deferredModule;
-          default = { };
-          description = ''
-            Evaluated once for each machine that is in at least one instance of the service,
-            with `machine`, `instances` and `meta`; gives `nixosModule` / `darwinModule`.
-          '';
-        };
-      };
-    };
+  # ---------------------------------------------------------------------------------------
+  # Sources of service modules.
 
-  moduleIdOf =
-    ref: (if ref.input == null then "<clan-core>" else ref.input) + "-" + ref.name;
+  inputModules = input: input.clan.modules or { } // input.nixInstances.modules or { };
+  hasModules = input: input ? nixInstances.modules || input ? clan.modules;
 
-  lookupModule =
-    path: name: where: mods:
-    if mods ? ${name} then
-      mods.${name}
+  # Two flakes are the same when their sources are.
+  sameFlake = a: b: a ? outPath && b ? outPath && toString a.outPath == toString b.outPath;
+
+  # The canonical reference: an input that is clan-core is `input = null`.
+  canonical =
+    ref:
+    if
+      ref.input != null
+      && ref.input != "self"
+      && cfg.clanCore != null
+      && inputs ? ${ref.input}
+      && sameFlake inputs.${ref.input} cfg.clanCore
+    then
+      ref // { input = null; }
     else
-      throw "${at path}: ${where} has no module named '${name}'${common.didYouMean name (attrNames mods)}; its modules: ${common.joinNames (attrNames mods)}";
+      ref;
+
+  # Every source a module may come from: `input` value -> { what; modules; }.
+  sources =
+    lib.optionalAttrs (cfg.clanCore != null && hasModules cfg.clanCore) {
+      "" = {
+        what = "clan-core's modules (module.input = null)";
+        write = "remove `module.input` (or set it to null)";
+        modules = inputModules cfg.clanCore;
+      };
+    }
+    // {
+      self = {
+        what = "this flake's nixInstances.modules (module.input = \"self\")";
+        write = "set `module.input = \"self\"`";
+        modules = cfg.modules;
+      };
+    }
+    // lib.mapAttrs (n: input: {
+      what = "flake input '${n}' (module.input = \"${n}\")";
+      write = "set `module.input = \"${n}\"`";
+      modules = inputModules input;
+    }) (lib.filterAttrs (n: input: n != "self" && hasModules input && !(cfg.clanCore != null && sameFlake input cfg.clanCore)) inputs);
+
+  keyOf = input: if input == null then "" else input;
+
+  # "; it is in this flake's nixInstances.modules: set `module.input = "self"`", when it is
+  # elsewhere.
+  elsewhere =
+    name: here:
+    let
+      found = builtins.filter (k: k != here && sources.${k}.modules ? ${name}) (attrNames sources);
+    in
+    lib.concatMapStrings (k: "; it is in ${sources.${k}.what}: ${sources.${k}.write}") found;
 
   resolveModule =
     instanceName: ref:
@@ -119,41 +97,74 @@ let
         instanceName
         "module"
       ];
-      input = inputs.${ref.input};
-      hasModules = input ? nixInstances.modules || input ? clan.modules;
+      key = keyOf ref.input;
     in
-    if ref.input == null then
-      lookupModule (path ++ [ "name" ]) ref.name "nixInstances.modules" cfg.modules
-    else if !(inputs ? ${ref.input}) then
+    if ref.input == null && !(sources ? "") then
+      throw "${at (path ++ [ "input" ])}: module.input is null, which means clan-core's modules, but there is no clan-core flake (no `clan-core` input; set nixInstances.clanCore)${elsewhere ref.name ""}"
+    else if ref.input != null && ref.input != "self" && !(inputs ? ${ref.input}) then
       throw "${at (path ++ [ "input" ])}: no flake input named '${ref.input}'${common.didYouMean ref.input (attrNames inputs)}; inputs: ${common.joinNames (attrNames inputs)}"
-    else if !hasModules then
-      throw "${at (path ++ [ "input" ])}: flake input '${ref.input}' has no nixInstances.modules or clan.modules"
+    else if ref.input != null && ref.input != "self" && !(hasModules inputs.${ref.input}) then
+      throw "${at (path ++ [ "input" ])}: flake input '${ref.input}' has no nixInstances.modules or clan.modules${elsewhere ref.name key}"
     else
-      lookupModule (path ++ [ "name" ]) ref.name "flake input '${ref.input}'" (
-        input.clan.modules or { } // input.nixInstances.modules or { }
-      );
+      let
+        source = sources.${key};
+      in
+      if source.modules ? ${ref.name} then
+        source.modules.${ref.name}
+      else
+        throw "${at (path ++ [ "name" ])}: ${source.what} has no module named '${ref.name}'${common.didYouMean ref.name (attrNames source.modules)}${elsewhere ref.name key}; its modules: ${common.joinNames (attrNames source.modules)}";
+
+  moduleIdOf = ref: (if ref.input == null then "<clan-core>" else ref.input) + "-" + ref.name;
+
+  refs = mapAttrs (_: inst: canonical { inherit (inst.module) name input; }) cfg.instances;
 
   # moduleId -> [ instance names ], from the definitions (the expansion needs the modules'
   # validation info first, so this cannot come from the expansion).
   instancesByModuleId = builtins.foldl' (
     acc: i:
     let
-      id = moduleIdOf cfg.instances.${i}.module;
+      id = moduleIdOf refs.${i};
     in
     acc // { ${id} = acc.${id} or [ ] ++ [ i ]; }
   ) { } (attrNames cfg.instances);
+
+  # The service-level `instances` option: each instance of the module as the expansion
+  # resolved it (members, with their settings modules unevaluated).
+  instancesOf =
+    instances:
+    lib.genAttrs instances (
+      i:
+      let
+        inst = cfg.expanded.instances.${i};
+      in
+      {
+        roles = mapAttrs (_: role: {
+          machines = mapAttrs (_: e: { inherit (e) settings; }) role.machines;
+          inherit (role) settings extraModules;
+        }) inst.roles;
+      }
+    );
 
   services = mapAttrs (
     id: instances:
     let
       i = head instances;
-      ref = cfg.instances.${i}.module;
+      ref = refs.${i};
     in
     lib.evalModules {
       class = "clan.service";
-      specialArgs.meta = cfg.meta;
+      specialArgs = {
+        inherit (cfg) meta directory exports;
+        clanLib =
+          cfg.clanCore.clanLib
+            or (throw "nixInstances: service module '${id}' reads `clanLib`, clan-core's library, but there is no clan-core flake (add a `clan-core` input, or set nixInstances.clanCore)");
+      };
       modules = [
-        (serviceSchema { inherit (ref) name; })
+        (located "nixInstances: the clan.service schema" (serviceSchema { inherit (ref) name; }))
+        (located "nixInstances: the instances of service module '${id}'" {
+          module = ref;
+          instances = instancesOf instances;
+        })
         (located "nixInstances service module '${id}' (${
           at [
             "instances"
@@ -180,10 +191,33 @@ in
       type = types.lazyAttrsOf types.deferredModule;
       default = { };
       description = ''
-        This flake's service modules (clan.service-like), used by instances whose
-        `module.input` is null, and exported as `flake.nixInstances.modules` so other flakes
-        can use them with `module.input = "<this flake's input name>"`.
+        This flake's service modules (clan.service modules), used by instances with
+        `module.input = "self"`, and exported as `flake.nixInstances.modules` so that other
+        flakes can use them with `module.input = "<this flake's input name>"`.
       '';
+    };
+    clanCore = mkOption {
+      type = types.nullOr (types.lazyAttrsOf types.raw);
+      default = inputs.clan-core or null;
+      defaultText = lib.literalExpression "inputs.clan-core or null";
+      description = ''
+        The clan-core flake: its `clan.modules` are the modules of `module.input = null`,
+        its `clanLib` is what service modules get as `clanLib`, and its export interfaces
+        type `exports`. `null`: no clan-core (then every instance names its `module.input`).
+      '';
+    };
+    directory = mkOption {
+      type = types.raw;
+      default = toString self;
+      defaultText = lib.literalExpression "toString self";
+      description = "The clan's directory, passed to service modules as `directory` (where `clanLib.getPublicValue` reads vars).";
+    };
+    refs = mkOption {
+      type = types.raw;
+      internal = true;
+      readOnly = true;
+      default = refs;
+      description = "Each instance's `module` reference, canonical: `{ name; input; }`.";
     };
     services = mkOption {
       type = types.raw;

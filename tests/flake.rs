@@ -251,6 +251,9 @@ fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> P
           lines = (lib.evalModules {{
             modules = [
               {{ options.lines = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
+              # what clan-core's framework adds to every machine's modules
+              {{ options.assertions = lib.mkOption {{ type = lib.types.listOf lib.types.raw; default = [ ]; }}; }}
+              {{ options.warnings = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
               out.nixosModule
             ];
           }}).config.lines;
@@ -288,7 +291,7 @@ const INVENTORY: &str = r#"{
   machines.mac1.machineClass = "darwin";
 
   instances.hello = {
-    module.name = "hello";
+    module = { name = "hello"; input = "self"; };
     roles.server.tags.web = { };
     roles.server.settings.greeting = "hi";
     roles.server.machines.web2.settings.port = 8080;
@@ -326,29 +329,15 @@ fn flake_parts_module_gives_the_same_machine_modules_with_and_without_the_plugin
         m.as_object().unwrap().keys().collect::<Vec<_>>(),
         vec!["db1", "mac1", "web1", "web2"]
     );
-    // Module order: per service module id (sorted), perMachine then perInstance per
-    // (instance, role), then the role's extraModules (for the machine's own class).
-    assert_eq!(
-        m["web1"]["files"],
-        json!([
-            "nixInstances: service module '<clan-core>-hello', perMachine (machine web1)",
-            "nixInstances.instances.hello.roles.server: perInstance (machine web1)",
-            "nixInstances.instances.hello.roles.server.extraModules[0] (machine web1)",
-            "nixInstances: service module 'other-greeter', perMachine (machine web1)",
-            "nixInstances.instances.greet.roles.peer: perInstance (machine web1)",
-        ])
-    );
-    // A darwin machine gets no extraModules in its NixOS list, a NixOS machine none in its
-    // darwin list.
-    assert_eq!(
-        m["web1"]["darwinFiles"],
-        json!([
-            "nixInstances: service module '<clan-core>-hello', perMachine (machine web1)",
-            "nixInstances.instances.hello.roles.server: perInstance (machine web1)",
-            "nixInstances: service module 'other-greeter', perMachine (machine web1)",
-            "nixInstances.instances.greet.roles.peer: perInstance (machine web1)",
-        ])
-    );
+    // One module per service module id (sorted), as clan-core's framework gives them
+    // (service-results.nix: perMachine, then perInstance per instance and role, then the
+    // role's extraModules for the machine's own class).
+    let files = json!([
+        "nixInstances: service module 'other-greeter' (machine web1)",
+        "nixInstances: service module 'self-hello' (machine web1)",
+    ]);
+    assert_eq!(m["web1"]["files"], files);
+    assert_eq!(m["web1"]["darwinFiles"], files);
     // What each machine's NixOS module defines (sorted: the order of list definitions is
     // the module system's business).
     let mut web2: Vec<String> = serde_json::from_value(m["web2"]["lines"].clone()).unwrap();
@@ -374,6 +363,7 @@ fn flake_parts_module_exposes_the_raw_expansion() {
   machines.web1.tags = [ "web" ];
   machines.db1 = { };
   instances.hello = {
+    module.input = "self";
     roles.server.tags = [ "web" ];
     roles.client.tags.nosuch = { };
   };
@@ -391,7 +381,7 @@ fn flake_parts_module_exposes_the_raw_expansion() {
                 "db1": { "instances": {}, "tags": ["all", "nixos"] },
                 "web1": { "instances": { "hello": { "roles": ["server"] } }, "tags": ["all", "nixos", "web"] },
             },
-            "modules": { "<clan-core>-hello": ["hello"] },
+            "modules": { "self-hello": ["hello"] },
             "tags": { "all": ["db1", "web1"], "darwin": [], "nixos": ["db1", "web1"], "web": ["web1"] },
             "warnings": ["instances.hello.roles.client.tags.nosuch: tag 'nosuch' matches no machine; tags in use: all, nixos, web"],
         })
@@ -425,6 +415,7 @@ fn settings_merge_through_the_role_interface() {
   machines.web1.tags = [ "web" "eu" ];
   machines.web2.tags = [ "web" ];
   instances.hello = {{
+    module.input = "self";
     roles.server.settings = {{ greeting = lib.mkDefault "role"; words = [ "role" ]; }};
     roles.server.tags.web.settings = {{ words = [ "web" ]; }};
     roles.server.tags.eu.settings = {{ words = [ "eu" ]; port = 443; }};
@@ -460,7 +451,7 @@ fn settings_merge_through_the_role_interface() {
 fn settings_errors_name_the_option_path() {
     let Some((lib, fp)) = flake_parts() else { return };
     let wrong = format!(
-        "{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1.settings.greeting = 42; {HELLO} }}"
+        "{{ machines.web1 = {{ }}; instances.hello.module.input = \"self\"; instances.hello.roles.server.machines.web1.settings.greeting = 42; {HELLO} }}"
     );
     let dir = user_flake("settings-type-error", &lib, &fp, &wrong);
     for with_plugin in [true, false] {
@@ -468,7 +459,7 @@ fn settings_errors_name_the_option_path() {
         assert_error(&e, "nixInstances.instances.hello.roles.server.machines.web1.settings.greeting");
         assert_error(&e, "is not of type `string'");
     }
-    let unset = format!("{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1 = {{ }}; {HELLO} }}");
+    let unset = format!("{{ machines.web1 = {{ }}; instances.hello.module.input = \"self\"; instances.hello.roles.server.machines.web1 = {{ }}; {HELLO} }}");
     let dir = user_flake("settings-unset", &lib, &fp, &unset);
     assert_error(
         &report(&dir, false),
@@ -487,12 +478,12 @@ fn module_resolution_errors_list_what_exists() {
         ),
         (
             "instances.hello.module.name = \"helo\";",
-            "nixInstances.instances.hello.module.name: nixInstances.modules has no module named 'helo' \
-             (did you mean 'hello'?); its modules: hello",
+            "nixInstances.instances.hello.module.name: this flake's nixInstances.modules (module.input = \"self\") \
+             has no module named 'helo' (did you mean 'hello'?); its modules: hello",
         ),
         (
             "instances.hello.module = { name = \"gretter\"; input = \"other\"; };",
-            "nixInstances.instances.hello.module.name: flake input 'other' has no module named 'gretter' \
+            "nixInstances.instances.hello.module.name: flake input 'other' (module.input = \"other\") has no module named 'gretter' \
              (did you mean 'greeter'?); its modules: greeter, legacy",
         ),
         (
@@ -502,13 +493,14 @@ fn module_resolution_errors_list_what_exists() {
         // Checked by the expansion against the module's roles: the same message either way.
         (
             "instances.hello.roles.srever.machines.web1 = { };",
-            "instances.hello.roles.srever: module '<clan-core>-hello' has no role 'srever' (did you mean 'server'?); \
+            "instances.hello.roles.srever: module 'self-hello' has no role 'srever' (did you mean 'server'?); \
              its roles: server",
         ),
     ];
     for (k, (inst, msg)) in cases.iter().enumerate() {
         let body = format!(
-            "{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1.settings.greeting = \"hi\"; {inst} {HELLO} }}"
+            "{{ machines.web1 = {{ }}; {own} instances.hello.roles.server.machines.web1.settings.greeting = \"hi\"; {inst} {HELLO} }}",
+            own = if inst.contains("input") { "" } else { "instances.hello.module.input = \"self\";" }
         );
         let dir = user_flake(&format!("resolution-{k}"), &lib, &fp, &body);
         for with_plugin in [true, false] {
@@ -532,13 +524,13 @@ fn manifest_constraints_reach_the_expansion() {
   };"#;
     let cases = [
         (
-            "instances.a = { module.name = \"hello\"; roles.server.machines.web1 = { }; }; \
-             instances.b = { module.name = \"hello\"; roles.server.machines.web1 = { }; };",
-            "instances.b: module '<clan-core>-hello' allows at most 1 instances; used by a, b",
+            "instances.a = { module = { name = \"hello\"; input = \"self\"; }; roles.server.machines.web1 = { }; }; \
+             instances.b = { module = { name = \"hello\"; input = \"self\"; }; roles.server.machines.web1 = { }; };",
+            "instances.b: module 'self-hello' allows at most 1 instances; used by a, b",
         ),
         (
-            "instances.hello.roles.server.machines = { web1 = { }; web2 = { }; };",
-            "instances.hello.roles.server: module '<clan-core>-hello' needs at most 1 machines in role 'server', got 2",
+            "instances.hello = { module.input = \"self\"; roles.server.machines = { web1 = { }; web2 = { }; }; };",
+            "instances.hello.roles.server: module 'self-hello' needs at most 1 machines in role 'server', got 2",
         ),
     ];
     for (k, (inst, msg)) in cases.iter().enumerate() {

@@ -15,7 +15,15 @@ let
 
   # Per machine, the service module ids it uses (sorted: clan-core's order).
   machineServices = mapAttrs (
-    _: mach: lib.unique (builtins.sort builtins.lessThan (map (i: expanded.instances.${i}.moduleId) (attrNames mach.instances)))
+    _: mach:
+    attrNames (
+      builtins.listToAttrs (
+        map (i: {
+          name = expanded.instances.${i}.moduleId;
+          value = null;
+        }) (attrNames mach.instances)
+      )
+    )
   ) expanded.machines;
 
   # Every module the machine gets for `class` ("nixos" or "darwin"): per service module id
@@ -23,7 +31,7 @@ let
   machineModules =
     m: class:
     map (
-      id: located "nixInstances: service module '${id}' (machine ${m})" cfg.serviceResults.${id}.${m}.${class}
+      id: located "nixInstances: service module '${id}' (machine ${m})" (cfg.serviceResultOf id m).${class}
     ) machineServices.${m};
 
   machineOutputs = mapAttrs (m: _: rec {

@@ -26,6 +26,7 @@ high-water mark). CPU time (user + system) is the default metric.
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -204,11 +205,15 @@ let
   inventory = import ./inventory.nix;
   inputs = {
     self = { outPath = toString ./.; };
-    my-flake.nixInstances.modules = modules.remote;
+    # module.input = null: clan-core's modules, as in clan-core
+    clan-core.clan.modules = modules.local;
+    my-flake.clan.modules = modules.remote;
   };
   eval = fpLib.evalFlakeModule { inherit inputs; } {
     systems = [ ];
     imports = [ (/. + tree + "/nix/flake-module.nix") ];
+    # `modules` for the module as it was before clan-core's `module.input` semantics (null:
+    # this flake's modules); unused by the current one (null: clan-core's).
     nixInstances = inventory // { modules = modules.local; };
   };
   cfg = eval.config;
@@ -270,7 +275,7 @@ def checkout_tree(ref, dest):
     return dest
 
 
-def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log):
+def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log, clan_runs=1, sizes=None):
     """Returns a list of result entries (one per size), or None when skipped."""
     nixpkgs_lib, flake_parts = os.environ.get("NIXPKGS_LIB"), os.environ.get("FLAKE_PARTS")
     if not (nixpkgs_lib and flake_parts):
@@ -279,7 +284,11 @@ def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log):
     clan_core = os.environ.get("CLAN_CORE")
     if not clan_core:
         log("== flake-parts: clan-core's framework as the anchor is skipped (CLAN_CORE is unset)")
-    trees = {"new": ROOT}
+    # This tree's nix/, copied, so that edits during a long run do not leak into it.
+    new = os.path.join(workdir, "tree-new")
+    shutil.rmtree(new, ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "nix"), os.path.join(new, "nix"))
+    trees = {"new": new}
     if before_ref:
         t = checkout_tree(before_ref, os.path.join(workdir, "tree-before"))
         if t:
@@ -287,12 +296,15 @@ def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log):
         else:
             log(f"== flake-parts: git ref {before_ref} not found; no `before` variants")
     results = []
-    for n_m, n_i in SIZES[:1] if quick else SIZES:
+    for n_m, n_i in sizes or (SIZES[:1] if quick else SIZES):
         label = f"{n_m}x{n_i}"
         d = os.path.join(workdir, f"flake-parts-{label}")
         os.makedirs(d, exist_ok=True)
         inv = inventory(n_m, n_i)
-        machine = next(iter(inv["instances"][min(inv["instances"])]["roles"]["server"]["machines"]))
+        # a NixOS machine in many instances: the explicit server of the first instance whose
+        # server is a NixOS machine
+        machine = next(m for i in sorted(inv["instances"]) for m in inv["instances"][i]["roles"]["server"]["machines"]
+                       if "machineClass" not in inv["machines"][m])
         with open(os.path.join(d, "inventory.nix"), "w") as f:
             f.write(to_nix(inv) + "\n")
         with open(os.path.join(d, "modules.nix"), "w") as f:
@@ -312,8 +324,10 @@ def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log):
             variants["clan-core one"] = (None, cc, {"machine": machine})
         log(f"== flake-parts {label}: machine {machine}; {runs} runs of {len(variants)} variants, round-robin")
         samples = {k: [] for k in variants}
-        for _ in range(runs):
+        for run in range(max(runs, clan_runs)):
             for key, (plug, file, args) in variants.items():
+                if run >= (clan_runs if key.startswith("clan-core") else runs):
+                    continue
                 stats_path = os.path.join(d, "stats.json")
                 cpu, rss, out = _run(nix_env, plug, file, args, stats_path, timeout)
                 with open(stats_path) as f:
@@ -462,3 +476,70 @@ def to_nix(v, indent=""):
     if not v:
         return "{ }"
     return "{\n" + "".join(f"{inner}{nix_str(k)} = {to_nix(x, inner)};\n" for k, x in v.items()) + indent + "}"
+
+
+COLORS = {
+    "new plugin": "#1f77b4", "new no plugin": "#d62728", "before plugin": "#9ecae1", "before no plugin": "#fc9272",
+    "clan-core": "#2ca02c",
+}
+
+
+def svg_chart(results, path):
+    """One group of bars per size and measurement (one machine, whole expansion), log scale."""
+    import math
+
+    series = ["new plugin", "new no plugin", "before plugin", "before no plugin", "clan-core"]
+    groups = [(e, what) for e in results for what in ["one", "whole"]]
+
+    def value(e, s, what):
+        key = "clan-core one" if s == "clan-core" else f"{s} {what}"
+        if s == "clan-core" and what != "one":
+            return None
+        v = e["variants"].get(key)
+        return v["cpu_median_s"] if v else None
+
+    vals = [value(e, s, w) for e, w in groups for s in series]
+    vals = [v for v in vals if v]
+    lo = 10 ** math.floor(math.log10(min(vals)))
+    hi = 10 ** math.ceil(math.log10(max(vals) * 1.2))
+    bar_w, gap, group_gap, left, top, h = 18, 3, 36, 70, 90, 300
+    group_w = len(series) * (bar_w + gap)
+    width = left + len(groups) * (group_w + group_gap) + 20
+    height = top + h + 70
+
+    def y_of(v):
+        return top + h - (math.log10(v) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)) * h
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="Helvetica, Arial, sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        '<text x="20" y="26" font-size="17" font-weight="bold">nix-instances through flake-parts: one machine\'s nixosModule, and the whole expansion</text>',
+        '<text x="20" y="46" fill="#444">median CPU time of one nix-instantiate process, log scale; lower is better</text>',
+    ]
+    lx = 20
+    for s in series:
+        out.append(f'<rect x="{lx}" y="58" width="12" height="12" fill="{COLORS[s]}"/><text x="{lx + 16}" y="69">{s}</text>')
+        lx += 130
+    d = lo
+    while d <= hi * 1.0001:
+        y = y_of(d)
+        out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e3e3"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#444">{fmt(d)}</text>')
+        d *= 10
+    for g, (e, what) in enumerate(groups):
+        x0 = left + 10 + g * (group_w + group_gap)
+        for k, s in enumerate(series):
+            v = value(e, s, what)
+            if not v:
+                continue
+            x = x0 + k * (bar_w + gap)
+            y = y_of(v)
+            out.append(f'<rect x="{x}" y="{y:.1f}" width="{bar_w}" height="{top + h - y:.1f}" fill="{COLORS[s]}"><title>{e["label"]} {what} {s}: {fmt(v)}</title></rect>')
+            out.append(f'<text x="{x + bar_w / 2 + 3:.1f}" y="{y - 3:.1f}" font-size="9" transform="rotate(-70 {x + bar_w / 2 + 3:.1f} {y - 3:.1f})">{fmt(v)}</text>')
+        cx = x0 + group_w / 2
+        out.append(f'<text x="{cx:.1f}" y="{top + h + 16}" text-anchor="middle" font-weight="bold">{e["label"]}</text>')
+        out.append(f'<text x="{cx:.1f}" y="{top + h + 30}" text-anchor="middle" fill="#444">{"one machine" if what == "one" else "whole expansion"}</text>')
+    out.append(f'<line x1="{left}" x2="{width - 10}" y1="{top + h}" y2="{top + h}" stroke="#333"/>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")

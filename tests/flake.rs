@@ -228,6 +228,13 @@ fn other_flake() -> &'static Path {
 /// Its output `report` evaluates every machine's nixosModule against a one-option stub of
 /// NixOS (`lines`, a list of strings) and lists the modules' locations.
 fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> PathBuf {
+    user_flake_with(name, nixpkgs_lib, flake_parts, body, "[ ]", "")
+}
+
+/// `user_flake` with more flake-parts modules (`imports`, a Nix list) and more definitions
+/// in the flake's module (`more`, e.g. `flake.one = linesOf config.flake.nixInstances.machines.a;`;
+/// `linesOf` evaluates a machine's outputs to its `lines`).
+fn user_flake_with(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str, imports: &str, more: &str) -> PathBuf {
     let text = format!(
         r#"{{
   inputs.flake-parts.url = "path:{flake_parts}";
@@ -237,10 +244,23 @@ fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> P
   inputs.nix-instances.inputs.nixpkgs.follows = "nixpkgs-lib";
   inputs.other.url = "path:{other}";
   outputs = inputs@{{ flake-parts, ... }}:
-    flake-parts.lib.mkFlake {{ inherit inputs; }} ({{ lib, config, ... }}: {{
+    flake-parts.lib.mkFlake {{ inherit inputs; }} ({{ lib, config, ... }}:
+    let
+      linesOf = out: (lib.evalModules {{
+        modules = [
+          {{ options.lines = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
+          # what clan-core's framework adds to every machine's modules
+          {{ options.assertions = lib.mkOption {{ type = lib.types.listOf lib.types.raw; default = [ ]; }}; }}
+          {{ options.warnings = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
+          out.nixosModule
+        ];
+      }}).config.lines;
+    in
+    {{
       systems = [ ];
-      imports = [ inputs.nix-instances.flakeModules.default ];
+      imports = [ inputs.nix-instances.flakeModules.default ] ++ {imports};
       nixInstances = {body};
+      {more}
       flake.report = {{
         inherit (inputs.nix-instances.lib) hasPlugin;
         # The expansion without `instances` (settings are not JSON).
@@ -248,15 +268,7 @@ fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> P
         machines = lib.mapAttrs (m: out: {{
           files = map (x: x._file) out.nixosModules;
           darwinFiles = map (x: x._file) out.darwinModules;
-          lines = (lib.evalModules {{
-            modules = [
-              {{ options.lines = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
-              # what clan-core's framework adds to every machine's modules
-              {{ options.assertions = lib.mkOption {{ type = lib.types.listOf lib.types.raw; default = [ ]; }}; }}
-              {{ options.warnings = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
-              out.nixosModule
-            ];
-          }}).config.lines;
+          lines = linesOf out;
         }}) config.flake.nixInstances.machines;
       }};
     }});
@@ -539,6 +551,209 @@ fn manifest_constraints_reach_the_expansion() {
         for with_plugin in [true, false] {
             assert_error(&report(&dir, with_plugin), msg);
         }
+    }
+}
+
+/// The inventory of `split_definitions_merge_like_one_definition`, in one definition.
+const ONE_FILE: &str = r#"{
+  machines.web1.tags = [ "web" "eu" ];
+  machines.web2 = { tags = [ "web" ]; deploy.targetHost = "web2.example.org"; };
+  machines.db1 = { };
+  machines.mac1.machineClass = "darwin";
+  instances.hello = {
+    module.input = "self";
+    roles.server.tags = [ "web" ];
+    roles.server.settings.greeting = lib.mkDefault "hi";
+    roles.server.machines.db1.settings = { greeting = "db"; words = [ "db" ]; };
+    roles.server.machines.mac1 = { };
+  };
+  instances.other = {
+    module = { name = "hello"; input = "self"; };
+    roles.server.machines.web1.settings.port = 8080;
+    roles.server.tags.eu.settings.words = [ "eu" ];
+    roles.server.settings.greeting = "other";
+  };
+  HELLO_MODULES
+}"#;
+
+/// The same inventory over four modules (`_file` names them), with mkIf, mkMerge and
+/// mkDefault at several levels.
+const SPLIT_FILES: &str = r#"[
+  {
+    _file = "machines-a.nix";
+    nixInstances.machines = {
+      web1.tags = [ "web" ];
+      web2.deploy.targetHost = "web2.example.org";
+      db1 = { };
+    };
+  }
+  ({ lib, ... }: {
+    _file = "machines-b.nix";
+    nixInstances.machines.web1.tags = lib.mkIf true [ "eu" ];
+    nixInstances.machines.web2 = lib.mkMerge [ { tags = [ "web" ]; } { machineClass = lib.mkDefault "nixos"; } ];
+    nixInstances.machines.mac1 = lib.mkIf true { machineClass = "darwin"; };
+  })
+  ({ lib, ... }: {
+    _file = "hello.nix";
+    nixInstances.instances.hello = {
+      module.input = lib.mkDefault "self";
+      roles.server.tags = [ "web" ];
+      roles.server.machines.db1.settings.greeting = "db";
+    };
+    nixInstances.instances.other.roles.server = lib.mkIf false { machines.web2 = { }; };
+  })
+  ({ lib, ... }: {
+    _file = "more.nix";
+    nixInstances.instances.hello.roles.server = {
+      settings.greeting = lib.mkDefault "hi";
+      machines.db1.settings.words = [ "db" ];
+      machines.mac1 = { };
+    };
+    nixInstances.instances.other = lib.mkMerge [
+      { module = { name = "hello"; input = "self"; }; }
+      { roles.server.machines.web1.settings.port = 8080; roles.server.settings.greeting = "other"; }
+      { roles.server.tags.eu.settings.words = [ "eu" ]; }
+    ];
+  })
+]"#;
+
+#[test]
+fn split_definitions_merge_like_one_definition() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let modules = HELLO;
+    let one = user_flake("merge-one", &lib, &fp, &ONE_FILE.replace("HELLO_MODULES", &modules));
+    let split = user_flake_with("merge-split", &lib, &fp, &format!("{{ {modules} }}"), SPLIT_FILES, "");
+    let (a, b) = (report_both(&one), report_both(&split));
+    assert_eq!(a, b, "an inventory split over modules gives another result than in one definition");
+    // Not vacuous: both instances reached their machines, settings merged across files.
+    let web1: Vec<String> = serde_json::from_value(a["machines"]["web1"]["lines"].clone()).unwrap();
+    assert!(web1.iter().any(|l| l.contains("\"port\":8080") && l.contains("\"words\":[\"eu\"]")), "{web1:?}");
+    let db1: Vec<String> = serde_json::from_value(a["machines"]["db1"]["lines"].clone()).unwrap();
+    assert!(db1.iter().any(|l| l.contains("\"greeting\":\"db\"") && l.contains("\"words\":[\"db\"]")), "{db1:?}");
+    assert_eq!(a["expanded"]["machines"]["web1"]["tags"], json!(["all", "eu", "nixos", "web"]));
+    assert_eq!(a["expanded"]["machines"]["mac1"]["tags"], json!(["all", "darwin"]));
+}
+
+#[test]
+fn conflicting_definitions_name_their_files() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let cases = [
+        (
+            r#"[ { _file = "a.nix"; nixInstances.instances.hello.module.name = "hello"; }
+                { _file = "b.nix"; nixInstances.instances.hello.module.name = "other"; } ]"#,
+            "nixInstances.instances.hello.module.name",
+        ),
+        (
+            r#"[ { _file = "a.nix"; nixInstances.machines.web1.machineClass = "nixos"; }
+                { _file = "b.nix"; nixInstances.machines.web1.machineClass = "darwin"; } ]"#,
+            "nixInstances.machines.web1.machineClass",
+        ),
+        (
+            r#"[ { _file = "a.nix"; nixInstances.instances.hello.module.input = "self"; }
+                { _file = "b.nix"; nixInstances.instances.hello.module.input = "other"; } ]"#,
+            "nixInstances.instances.hello.module.input",
+        ),
+    ];
+    for (k, (imports, path)) in cases.iter().enumerate() {
+        let body = format!("{{ machines.web1 = {{ }}; instances.hello.module.input = \"self\"; {HELLO} }}");
+        let dir = user_flake_with(&format!("conflict-{k}"), &lib, &fp, &body, imports, "");
+        for with_plugin in [true, false] {
+            let e = report(&dir, with_plugin);
+            assert_error(&e, path);
+            assert_error(&e, "a.nix");
+            assert_error(&e, "b.nix");
+        }
+    }
+}
+
+#[test]
+fn inventory_type_errors_name_the_option_path() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let cases = [
+        // Checked by the option types, with the option path and the defining file.
+        ("instances.web.roles.server.machines.db2 = 5;", "nixInstances.instances.web.roles.server.machines.db2"),
+        ("instances.web.roles.server.machines = [ \"db2\" ];", "nixInstances.instances.web.roles.server.machines"),
+        ("machines.db2.tags = \"web\";", "nixInstances.machines.db2.tags"),
+        ("machines.db2.tags = [ 1 ];", "nixInstances.machines.db2.tags"),
+        ("machines.db2.machineClass = \"windows\";", "nixInstances.machines.db2.machineClass"),
+        ("instances.web.module.name = 1;", "nixInstances.instances.web.module.name"),
+        ("instances.web.roles.server.tags = 1;", "nixInstances.instances.web.roles.server.tags"),
+        ("instances.web.roles.server.settings = 1;", "nixInstances.instances.web.roles.server.settings"),
+        ("tags.web = \"db2\";", "nixInstances.tags.web"),
+        // Unknown attributes: the option path, a did-you-mean, the file.
+        (
+            "instances.web.rolez = { };",
+            "The option `nixInstances.instances.web.rolez' does not exist (did you mean 'roles'?)",
+        ),
+        (
+            "instances.web.roles.server.machines.db2.setings = { };",
+            "The option `nixInstances.instances.web.roles.server.machines.db2.setings' does not exist (did you mean 'settings'?)",
+        ),
+        // Cross references: the expansion's own check, with its path.
+        ("instances.web.roles.server.machines.db3 = { };", "instances.web.roles.server.machines.db3: no machine named 'db3' (did you mean 'db2'?)"),
+    ];
+    for (k, (bad, msg)) in cases.iter().enumerate() {
+        let body = format!(
+            "{{ machines.db2 = {{ }}; instances.web = {{ module = {{ name = \"hello\"; input = \"self\"; }}; \
+             roles.server.machines.db2.settings.greeting = \"hi\"; }}; {HELLO} }}"
+        );
+        let imports = format!("[ {{ _file = \"bad.nix\"; nixInstances = {{ {bad} }}; }} ]");
+        let dir = user_flake_with(&format!("type-error-{k}"), &lib, &fp, &body, &imports, "");
+        for with_plugin in [true, false] {
+            let e = report(&dir, with_plugin);
+            assert_error(&e, msg);
+            if !msg.contains("no machine named") {
+                assert_error(&e, "bad.nix");
+            }
+        }
+    }
+}
+
+#[test]
+fn one_machine_evaluates_no_other_machines_settings_or_results() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    // Everything of machine `b` throws; so do the structure's leaves the expansion never
+    // needs (a freeform machine attribute, role settings of a role `a` is not in).
+    let body = r#"{
+  machines.a = { };
+  machines.b = { tags = [ "bees" ]; deploy = throw "sentinel: machines.b.deploy"; };
+  instances.s = {
+    module.input = "self";
+    roles.server.machines.a.settings.greeting = "a";
+    roles.server.machines.b.settings = throw "sentinel: settings of b";
+    roles.server.tags.bees.settings = throw "sentinel: tag settings of b";
+    roles.server.extraModules = [ ];
+    roles.client.machines.b.settings = throw "sentinel: client settings of b";
+    roles.client.settings = throw "sentinel: client role settings";
+    roles.client.extraModules = throw "sentinel: client extraModules";
+  };
+  instances.onlyB = {
+    module = { name = "s"; input = "self"; };
+    roles.server.tags = [ "bees" ];
+    roles.server.settings = throw "sentinel: onlyB settings";
+  };
+  modules.s = {
+    roles.server.interface = { lib, ... }: { options.greeting = lib.mkOption { type = lib.types.str; }; };
+    roles.server.perInstance = { machine, settings, ... }:
+      if machine.name == "b" then throw "sentinel: perInstance of b" else { nixosModule.lines = [ "server ${machine.name}: ${settings.greeting}" ]; };
+    roles.client.perInstance = { machine, ... }: throw "sentinel: client perInstance of ${machine.name}";
+    perMachine = { machine, ... }:
+      if machine.name == "b" then throw "sentinel: perMachine of b" else { nixosModule.lines = [ "perMachine ${machine.name}" ]; };
+  };
+}"#;
+    let more = "flake.a = linesOf config.flake.nixInstances.machines.a; \
+                flake.b = linesOf config.flake.nixInstances.machines.b; \
+                flake.expandedA = config.nixInstances.expanded.machines.a;";
+    let dir = user_flake_with("lazy-machines", &lib, &fp, body, "[ ]", more);
+    for with_plugin in [true, false] {
+        let a = flake_eval(with_plugin, &[&format!("path:{}#a", dir.display())]);
+        let mut lines: Vec<String> = serde_json::from_value(a.json()).unwrap();
+        lines.sort();
+        assert_eq!(lines, vec!["perMachine a", "server a: a"]);
+        let e = flake_eval(with_plugin, &[&format!("path:{}#expandedA", dir.display())]);
+        assert_eq!(e.json()["instances"], json!({ "s": { "roles": ["server"] } }));
+        // The sentinels are live: machine b's module reaches them.
+        assert_error(&flake_eval(with_plugin, &[&format!("path:{}#b", dir.display())]), "sentinel:");
     }
 }
 

@@ -96,7 +96,9 @@ let
         inherit roles;
         machine = {
           name = m;
-          roles = attrNames (lib.filterAttrs (_: role: role.machines ? ${m}) roles);
+          # the roles the machine has in this instance (the expansion's list: no walk over
+          # every role's members)
+          roles = expanded.machines.${m}.instances.${i}.roles;
         };
         settings = ev.config;
         extendSettings = extra: (ev.extendModules { modules = lib.toList extra; }).config;
@@ -119,8 +121,19 @@ let
   # The instances of module `id` that machine `m` is in, in name order.
   instancesOn = id: m: builtins.filter (i: idOf i == id) (attrNames expanded.machines.${m}.instances);
 
+  # A perMachine nobody defined (only its default) gives nothing: skip its evalModules, once
+  # per (service, machine).
+  emptyResult = {
+    exports = { };
+    nixosModule = { };
+    darwinModule = { };
+  };
+
   runPerMachine =
     id: m:
+    if services.${id}.options.perMachine.highestPrio >= (lib.mkOptionDefault { }).priority then
+      emptyResult
+    else
     let
       instances = instancesOn id m;
       scoped = lib.genAttrs instances (i: {

@@ -416,8 +416,14 @@ def targets(results):
         for what in ["one", "whole"]:
             x = e["ratios"].get(f"{what} no plugin: before / new")
             if x is not None:
-                checks.append({"target": f"{e['label']} flake-parts {what}, without plugin: no slower than before (before/new >= 1)",
-                               "value": x, "met": x >= 0.95})
+                # CPU time is noisy at the small sizes (a 20 x 10 run is ~80 ms, half of it
+                # start-up): within 5% counts as equal; the function-call counts (exact) are
+                # given alongside.
+                calls = (e["variants"][f"before no plugin {what}"]["stats"]["functionCalls"]
+                         / max(1, e["variants"][f"new no plugin {what}"]["stats"]["functionCalls"]))
+                checks.append({"target": f"{e['label']} flake-parts {what}, without plugin: no slower than before "
+                                         f"(CPU before/new >= 0.95; function calls before/new {calls:.2f}x)",
+                               "value": x, "calls_ratio": calls, "met": x >= 0.95})
     return checks
 
 

@@ -54,7 +54,7 @@ impl Checkouts {
   harness = repo + "/tests/nix/clan-compare";
   compare = import (harness + "/compare.nix") {{ inherit lib clanCore flakeParts repo; }};
   services = import (harness + "/cases.nix") {{ inherit lib clanCore; }};
-  inventories = import (harness + "/inventories.nix") {{ inherit lib; }};
+  inventories = import (harness + "/inventories.nix") {{ inherit lib clanCore; }};
   cases = services.cases // inventories;
 in {body}"#,
             lib = path_expr(&self.lib),

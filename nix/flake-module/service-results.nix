@@ -131,8 +131,10 @@ let
       specialArgs = {
         machine = {
           name = m;
-          # In instance order, then role order; each once.
-          roles = lib.unique (lib.concatMap (i: attrNames (lib.filterAttrs (_: role: role.machines ? ${m}) scoped.${i}.roles)) instances);
+          # Sorted, each once (clan-core's `lib.uniqueStrings`).
+          roles = attrNames (
+            lib.genAttrs (lib.concatMap (i: attrNames (lib.filterAttrs (_: role: role.machines ? ${m}) scoped.${i}.roles)) instances) (_: null)
+          );
         };
         instances = scoped;
         mkExports = v: {

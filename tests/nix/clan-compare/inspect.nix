@@ -42,6 +42,10 @@ let
       writeText = builder "writeText";
       writeTextFile = a: placeholderWith [ "writeTextFile" (a.name or "") ] a;
       writeScript = builder "writeScript";
+      writers = lib.genAttrs [ "writePython3Bin" "writePython3" "writeBashBin" "writeBash" ] (
+        w: n: opts: text: placeholderWith [ w n ] { inherit opts text; }
+      );
+      buildPackages = pkgs;
       runCommand = n: env: script: placeholderWith [ "runCommand" n ] { inherit env script; };
       formats = lib.genAttrs [ "json" "yaml" "toml" "ini" "keyValue" ] (f: _: {
         type = lib.types.anything;
@@ -83,6 +87,10 @@ let
                         type = types.str;
                         default = "/run/clan-compare/vars/${generator}/${name}";
                       };
+                      options.exists = mkOption {
+                        type = types.bool;
+                        default = true;
+                      };
                       options.value = mkOption {
                         type = types.str;
                         default = "<value of ${generator}/${name}>";
@@ -95,6 +103,7 @@ let
           )
         );
       };
+      networking.internalListenAddresses = mkOption { default = [ ]; };
       state = mkOption {
         default = { };
         type = types.lazyAttrsOf free;
@@ -127,11 +136,21 @@ let
         domain = opt null;
         fqdn = opt "${machine}.clan-compare";
         nameservers = opt [ ];
+        hosts = opt { };
+        nftables = mkOption { default = { }; type = freeWith { enable = opt false; }; };
+      };
+    };
+    options.security = mkOption {
+      default = { };
+      type = freeWith {
+        pki = mkOption { default = { }; type = freeWith { caBundle = opt "/etc/ssl/certs/ca-certificates.crt"; }; };
       };
     };
     options.services = mkOption {
       default = { };
       type = freeWith {
+        caddy = mkOption { default = { }; type = freeWith { enable = opt false; }; };
+        nginx = mkOption { default = { }; type = freeWith { enable = opt false; }; };
         userborn = mkOption { default = { }; type = freeWith { enable = opt false; }; };
         loki = mkOption { default = { }; type = freeWith { dataDir = opt "/var/lib/loki"; }; };
         garage = mkOption {
@@ -140,7 +159,14 @@ let
             settings = mkOption { default = { }; type = freeWith { metadata_dir = opt "/var/lib/garage/meta"; data_dir = opt "/var/lib/garage/data"; }; };
           };
         };
-        data-mesher = mkOption { default = { }; type = freeWith { package = opt (placeholder [ "data-mesher" ]); }; };
+        data-mesher = mkOption {
+          default = { };
+          type = freeWith {
+            package = opt (placeholder [ "data-mesher" ]);
+            user = opt "data-mesher";
+            group = opt "data-mesher";
+          };
+        };
       };
     };
   };

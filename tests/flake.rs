@@ -224,10 +224,37 @@ fn other_flake() -> &'static Path {
     })
 }
 
+/// A clan-core stand-in for `inputs.clan-core`: `clan.modules` only.
+fn clan_core_flake() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        write_flake(
+            "clan-core",
+            r#"{
+  outputs = _: {
+    clan.modules.single = {
+      manifest.constraints.maxInstances = 1;
+      roles.r.description = "the only role";
+      perMachine = { machine, instances, ... }: {
+        nixosModule.lines = [ "single perMachine ${machine.name}: ${toString (builtins.attrNames instances)}" ];
+      };
+    };
+  };
+}
+"#,
+        )
+    })
+}
+
 /// A flake-parts flake importing the module, with `body` as the value of `nixInstances`.
-/// Its output `report` evaluates every machine's nixosModule against a one-option stub of
-/// NixOS (`lines`, a list of strings) and lists the modules' locations.
+/// Its output `report` evaluates every machine's nixosModule against a stub of NixOS
+/// (`lines`, a list of strings; `warnings`; `assertions`) and lists the modules' locations.
 fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> PathBuf {
+    user_flake_with(name, nixpkgs_lib, flake_parts, body, "")
+}
+
+/// `user_flake` with more inputs (`inputs.<x>.url = …;` lines).
+fn user_flake_with(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str, inputs: &str) -> PathBuf {
     let text = format!(
         r#"{{
   inputs.flake-parts.url = "path:{flake_parts}";
@@ -236,6 +263,7 @@ fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> P
   inputs.nix-instances.url = "path:{repo}";
   inputs.nix-instances.inputs.nixpkgs.follows = "nixpkgs-lib";
   inputs.other.url = "path:{other}";
+  {inputs}
   outputs = inputs@{{ flake-parts, ... }}:
     flake-parts.lib.mkFlake {{ inherit inputs; }} ({{ lib, config, ... }}: {{
       systems = [ ];
@@ -248,12 +276,16 @@ fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> P
         machines = lib.mapAttrs (m: out: {{
           files = map (x: x._file) out.nixosModules;
           darwinFiles = map (x: x._file) out.darwinModules;
-          lines = (lib.evalModules {{
+          inherit ((lib.evalModules {{
             modules = [
-              {{ options.lines = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
+              {{
+                options.lines = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }};
+                options.warnings = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }};
+                options.assertions = lib.mkOption {{ type = lib.types.listOf lib.types.raw; default = [ ]; }};
+              }}
               out.nixosModule
             ];
-          }}).config.lines;
+          }}).config) lines warnings;
         }}) config.flake.nixInstances.machines;
       }};
     }});
@@ -288,7 +320,7 @@ const INVENTORY: &str = r#"{
   machines.mac1.machineClass = "darwin";
 
   instances.hello = {
-    module.name = "hello";
+    module = { name = "hello"; input = "self"; };
     roles.server.tags.web = { };
     roles.server.settings.greeting = "hi";
     roles.server.machines.web2.settings.port = 8080;
@@ -326,28 +358,25 @@ fn flake_parts_module_gives_the_same_machine_modules_with_and_without_the_plugin
         m.as_object().unwrap().keys().collect::<Vec<_>>(),
         vec!["db1", "mac1", "web1", "web2"]
     );
-    // Module order: per service module id (sorted), perMachine then perInstance per
-    // (instance, role), then the role's extraModules (for the machine's own class).
+    // One module per service module id (sorted); inside, clan-core's order (the clan
+    // comparison, tests/clan.rs, checks it).
+    let files = json!([
+        "nixInstances: service module 'other-greeter' (machine web1)",
+        "nixInstances: service module 'self-hello' (machine web1)",
+    ]);
+    assert_eq!(m["web1"]["files"], files);
+    assert_eq!(m["web1"]["darwinFiles"], files);
+    // clan-core's warnings for a service without role descriptions and readme.
+    let mut warnings: Vec<String> = serde_json::from_value(m["web1"]["warnings"].clone()).unwrap();
+    warnings.sort();
     assert_eq!(
-        m["web1"]["files"],
-        json!([
-            "nixInstances: service module '<clan-core>-hello', perMachine (machine web1)",
-            "nixInstances.instances.hello.roles.server: perInstance (machine web1)",
-            "nixInstances.instances.hello.roles.server.extraModules[0] (machine web1)",
-            "nixInstances: service module 'other-greeter', perMachine (machine web1)",
-            "nixInstances.instances.greet.roles.peer: perInstance (machine web1)",
-        ])
-    );
-    // A darwin machine gets no extraModules in its NixOS list, a NixOS machine none in its
-    // darwin list.
-    assert_eq!(
-        m["web1"]["darwinFiles"],
-        json!([
-            "nixInstances: service module '<clan-core>-hello', perMachine (machine web1)",
-            "nixInstances.instances.hello.roles.server: perInstance (machine web1)",
-            "nixInstances: service module 'other-greeter', perMachine (machine web1)",
-            "nixInstances.instances.greet.roles.peer: perInstance (machine web1)",
-        ])
+        warnings,
+        vec![
+            "Missing description for role 'peer' of clanService 'other/greeter'",
+            "Missing description for role 'server' of clanService 'self/hello'",
+            "Missing manifest.readme for clanService 'other/greeter'",
+            "Missing manifest.readme for clanService 'self/hello'",
+        ]
     );
     // What each machine's NixOS module defines (sorted: the order of list definitions is
     // the module system's business).
@@ -374,6 +403,7 @@ fn flake_parts_module_exposes_the_raw_expansion() {
   machines.web1.tags = [ "web" ];
   machines.db1 = { };
   instances.hello = {
+    module.input = "self";
     roles.server.tags = [ "web" ];
     roles.client.tags.nosuch = { };
   };
@@ -391,7 +421,7 @@ fn flake_parts_module_exposes_the_raw_expansion() {
                 "db1": { "instances": {}, "tags": ["all", "nixos"] },
                 "web1": { "instances": { "hello": { "roles": ["server"] } }, "tags": ["all", "nixos", "web"] },
             },
-            "modules": { "<clan-core>-hello": ["hello"] },
+            "modules": { "self-hello": ["hello"] },
             "tags": { "all": ["db1", "web1"], "darwin": [], "nixos": ["db1", "web1"], "web": ["web1"] },
             "warnings": ["instances.hello.roles.client.tags.nosuch: tag 'nosuch' matches no machine; tags in use: all, nixos, web"],
         })
@@ -425,6 +455,7 @@ fn settings_merge_through_the_role_interface() {
   machines.web1.tags = [ "web" "eu" ];
   machines.web2.tags = [ "web" ];
   instances.hello = {{
+    module.input = "self";
     roles.server.settings = {{ greeting = lib.mkDefault "role"; words = [ "role" ]; }};
     roles.server.tags.web.settings = {{ words = [ "web" ]; }};
     roles.server.tags.eu.settings = {{ words = [ "eu" ]; port = 443; }};
@@ -460,7 +491,7 @@ fn settings_merge_through_the_role_interface() {
 fn settings_errors_name_the_option_path() {
     let Some((lib, fp)) = flake_parts() else { return };
     let wrong = format!(
-        "{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1.settings.greeting = 42; {HELLO} }}"
+        "{{ machines.web1 = {{ }}; instances.hello.module.input = \"self\"; instances.hello.roles.server.machines.web1.settings.greeting = 42; {HELLO} }}"
     );
     let dir = user_flake("settings-type-error", &lib, &fp, &wrong);
     for with_plugin in [true, false] {
@@ -468,7 +499,7 @@ fn settings_errors_name_the_option_path() {
         assert_error(&e, "nixInstances.instances.hello.roles.server.machines.web1.settings.greeting");
         assert_error(&e, "is not of type `string'");
     }
-    let unset = format!("{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1 = {{ }}; {HELLO} }}");
+    let unset = format!("{{ machines.web1 = {{ }}; instances.hello.module.input = \"self\"; instances.hello.roles.server.machines.web1 = {{ }}; {HELLO} }}");
     let dir = user_flake("settings-unset", &lib, &fp, &unset);
     assert_error(
         &report(&dir, false),
@@ -481,28 +512,43 @@ fn module_resolution_errors_list_what_exists() {
     let Some((lib, fp)) = flake_parts() else { return };
     let cases = [
         (
-            "instances.hello.module.input = \"othr\";",
+            "instances.hello.module = { name = \"hello\"; input = \"othr\"; };",
             "nixInstances.instances.hello.module.input: no flake input named 'othr' (did you mean 'other'?); \
              inputs: flake-parts, nix-instances, nixpkgs-lib, other, self",
         ),
         (
-            "instances.hello.module.name = \"helo\";",
-            "nixInstances.instances.hello.module.name: nixInstances.modules has no module named 'helo' \
-             (did you mean 'hello'?); its modules: hello",
+            "instances.hello.module = { name = \"helo\"; input = \"self\"; };",
+            "nixInstances.instances.hello.module.name: this flake's nixInstances.modules (module.input = \"self\") \
+             has no module named 'helo' (did you mean 'hello'?); its modules: hello",
         ),
         (
             "instances.hello.module = { name = \"gretter\"; input = \"other\"; };",
-            "nixInstances.instances.hello.module.name: flake input 'other' has no module named 'gretter' \
-             (did you mean 'greeter'?); its modules: greeter, legacy",
+            "nixInstances.instances.hello.module.name: flake input 'other' (module.input = \"other\") has no module \
+             named 'gretter' (did you mean 'greeter'?); its modules: greeter, legacy",
         ),
         (
-            "instances.hello.module.input = \"flake-parts\";",
-            "nixInstances.instances.hello.module.input: flake input 'flake-parts' has no nixInstances.modules or clan.modules",
+            "instances.hello.module = { name = \"hello\"; input = \"flake-parts\"; };",
+            "nixInstances.instances.hello.module.input: flake input 'flake-parts' has no nixInstances.modules or \
+             clan.modules; it is in this flake's nixInstances.modules (module.input = \"self\"): set `module.input = \"self\"`",
+        ),
+        // `input = null` is clan-core's modules, as in clan-core; this flake has no clan-core.
+        (
+            "instances.hello.module.name = \"hello\";",
+            "nixInstances.instances.hello.module.input: module.input is null, which means clan-core's modules, but \
+             there is no clan-core flake (no `clan-core` input; set nixInstances.clanCore); it is in this flake's \
+             nixInstances.modules (module.input = \"self\"): set `module.input = \"self\"`",
+        ),
+        // The name exists, but elsewhere: the error says which `input` to write.
+        (
+            "instances.hello.module = { name = \"greeter\"; input = \"self\"; };",
+            "nixInstances.instances.hello.module.name: this flake's nixInstances.modules (module.input = \"self\") \
+             has no module named 'greeter'; it is in flake input 'other' (module.input = \"other\"): set \
+             `module.input = \"other\"`; its modules: hello",
         ),
         // Checked by the expansion against the module's roles: the same message either way.
         (
-            "instances.hello.roles.srever.machines.web1 = { };",
-            "instances.hello.roles.srever: module '<clan-core>-hello' has no role 'srever' (did you mean 'server'?); \
+            "instances.hello.module.input = \"self\"; instances.hello.roles.srever.machines.web1 = { };",
+            "instances.hello.roles.srever: module 'self-hello' has no role 'srever' (did you mean 'server'?); \
              its roles: server",
         ),
     ];
@@ -523,6 +569,32 @@ fn module_resolution_errors_list_what_exists() {
 }
 
 #[test]
+fn one_module_has_one_id() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let clan_core = format!("inputs.clan-core.url = \"path:{}\";", clan_core_flake().display());
+    // `input = null` and `input = "clan-core"` (the clan-core flake itself) are one module:
+    // one id, so maxInstances = 1 sees both instances.
+    let body = "{ machines.web1 = { }; \
+                instances.a = { module.name = \"single\"; roles.r.machines.web1 = { }; }; \
+                instances.b = { module = { name = \"single\"; input = \"clan-core\"; }; roles.r.machines.web1 = { }; }; }";
+    let dir = user_flake_with("one-id-two-refs", &lib, &fp, body, &clan_core);
+    for with_plugin in [true, false] {
+        assert_error(&report(&dir, with_plugin), "instances.b: module '<clan-core>-single' allows at most 1 instances; used by a, b");
+    }
+    // One instance through the input name: the module's id is clan-core's, perMachine runs once.
+    let body = "{ machines.web1 = { }; \
+                instances.b = { module = { name = \"single\"; input = \"clan-core\"; }; roles.r.machines.web1 = { }; }; }";
+    let dir = user_flake_with("one-id", &lib, &fp, body, &clan_core);
+    let r = report_both(&dir);
+    assert_eq!(r["expanded"]["modules"], json!({ "<clan-core>-single": ["b"] }));
+    assert_eq!(r["machines"]["web1"]["lines"], json!(["single perMachine web1: b"]));
+    // `input = null` with a clan-core input: clan-core's module.
+    let body = "{ machines.web1 = { }; instances.a = { module.name = \"single\"; roles.r.machines.web1 = { }; }; }";
+    let dir = user_flake_with("clan-core-default", &lib, &fp, body, &clan_core);
+    assert_eq!(report_both(&dir)["machines"]["web1"]["lines"], json!(["single perMachine web1: a"]));
+}
+
+#[test]
 fn manifest_constraints_reach_the_expansion() {
     let Some((lib, fp)) = flake_parts() else { return };
     let module = r#"modules.hello = {
@@ -532,13 +604,13 @@ fn manifest_constraints_reach_the_expansion() {
   };"#;
     let cases = [
         (
-            "instances.a = { module.name = \"hello\"; roles.server.machines.web1 = { }; }; \
-             instances.b = { module.name = \"hello\"; roles.server.machines.web1 = { }; };",
-            "instances.b: module '<clan-core>-hello' allows at most 1 instances; used by a, b",
+            "instances.a = { module = { name = \"hello\"; input = \"self\"; }; roles.server.machines.web1 = { }; }; \
+             instances.b = { module = { name = \"hello\"; input = \"self\"; }; roles.server.machines.web1 = { }; };",
+            "instances.b: module 'self-hello' allows at most 1 instances; used by a, b",
         ),
         (
-            "instances.hello.roles.server.machines = { web1 = { }; web2 = { }; };",
-            "instances.hello.roles.server: module '<clan-core>-hello' needs at most 1 machines in role 'server', got 2",
+            "instances.hello = { module.input = \"self\"; roles.server.machines = { web1 = { }; web2 = { }; }; };",
+            "instances.hello.roles.server: module 'self-hello' needs at most 1 machines in role 'server', got 2",
         ),
     ];
     for (k, (inst, msg)) in cases.iter().enumerate() {
@@ -548,6 +620,11 @@ fn manifest_constraints_reach_the_expansion() {
             assert_error(&report(&dir, with_plugin), msg);
         }
     }
+    // clan-core's types: a constraint of 0 is not a positive integer.
+    let body = "{ machines.web1 = { }; instances.hello = { module.input = \"self\"; roles.server.machines.web1 = { }; }; \
+                modules.hello = { manifest.constraints.maxInstances = 0; roles.server = { }; }; }";
+    let dir = user_flake("constraints-zero", &lib, &fp, body);
+    assert_error(&report(&dir, false), "manifest.constraints.maxInstances");
 }
 
 // ------------------------------------------------------------------------------------------

@@ -595,6 +595,37 @@ fn one_module_has_one_id() {
 }
 
 #[test]
+fn one_machine_evaluates_only_its_own_settings_and_modules() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let body = format!(
+        r#"{{
+  machines.web1 = {{ }};
+  machines.web2 = {{ }};
+  instances.hello = {{
+    module.input = "self";
+    roles.server.machines.web1.settings.greeting = "hi";
+    roles.server.machines.web2.settings = throw "web2's settings were evaluated";
+  }};
+  instances.solo = {{
+    module = {{ name = "hello"; input = "self"; }};
+    roles.server.machines.web2.settings.greeting = throw "solo's settings were evaluated";
+    roles.server.extraModules = [ (throw "solo's extraModules were evaluated") ];
+  }};
+  {HELLO}
+}}"#
+    );
+    let dir = user_flake("lazy-machines", &lib, &fp, &body);
+    for with_plugin in [true, false] {
+        let e = flake_eval(with_plugin, &[&format!("path:{}#report.machines.web1.lines", dir.display())]);
+        let lines = e.json();
+        assert_eq!(lines.as_array().unwrap().len(), 2, "{lines}");
+        // The sentinels are real: web2 does evaluate them.
+        let e = flake_eval(with_plugin, &[&format!("path:{}#report.machines.web2.lines", dir.display())]);
+        assert_error(&e, "were evaluated");
+    }
+}
+
+#[test]
 fn manifest_constraints_reach_the_expansion() {
     let Some((lib, fp)) = flake_parts() else { return };
     let module = r#"modules.hello = {

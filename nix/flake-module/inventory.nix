@@ -11,98 +11,54 @@ let
   cfg = config.nixInstances;
 
   # ---------------------------------------------------------------------------------------
-  # Option types of the inventory. Settings are deferred modules: several definitions merge
-  # into one module, nothing is evaluated until a role interface evaluates them.
+  # Option types of the inventory (inventory-types.nix): records and attribute sets that
+  # merge like submodules, without an `evalModules` per entry. Settings are deferred modules:
+  # several definitions merge into one module, nothing is evaluated until a role interface
+  # evaluates them.
 
-  settingsOption =
-    what:
-    mkOption {
-      type = types.deferredModule;
-      default = { };
-      description = "Settings of ${what}: a module evaluated against the role's `interface`.";
+  it = import ./inventory-types.nix { inherit lib; };
+
+  field = type: default: { inherit type; default = _: default; };
+
+  settings = field types.deferredModule { };
+
+  entry = it.record "settings entry" { inherit settings; } false;
+
+  roleType = it.record "role" {
+    machines = field (it.attrsOf entry) { };
+    # `tags = [ "web" ]` is `tags.web = { }`, as in the contract.
+    tags = field (types.coercedTo it.strings (names: lib.genAttrs names (_: { })) (it.attrsOf entry)) { };
+    inherit settings;
+    extraModules = field (types.listOf types.deferredModule) [ ];
+  } false;
+
+  moduleRefType = it.record "module reference" {
+    name = {
+      type = types.str;
+      default = loc: lib.elemAt loc (builtins.length loc - 2); # the instance's name
     };
+    # Where the service module comes from, as in clan-core: `null` for clan-core's modules
+    # (`nixInstances.clanCore`, by default `inputs.clan-core`), `"self"` for this flake's
+    # `nixInstances.modules`, or the name of a flake input providing `clan.modules` or
+    # `nixInstances.modules`.
+    input = field (types.nullOr types.str) null;
+  } false;
 
-  tagEntry = types.submodule {
-    options.settings = settingsOption "the machines with this tag";
-  };
-
-  roleType = types.submodule {
-    options = {
-      machines = mkOption {
-        type = types.lazyAttrsOf (
-          types.submodule {
-            options.settings = settingsOption "this machine";
-          }
-        );
-        default = { };
-        description = "Machines in this role, by name.";
-      };
-      tags = mkOption {
-        # `tags = [ "web" ]` is `tags.web = { }`, as in the contract.
-        type = types.coercedTo (types.listOf types.str) (
-          names: lib.genAttrs names (_: { })
-        ) (types.lazyAttrsOf tagEntry);
-        default = { };
-        description = "Tags whose machines are in this role (a set of tag entries, or a list of tag names).";
-      };
-      settings = settingsOption "every machine of this role";
-      extraModules = mkOption {
-        type = types.listOf types.deferredModule;
-        default = [ ];
-        description = "Extra modules for every machine of this role (of the machine's class).";
-      };
+  instanceType = it.record "instance" {
+    module = {
+      type = moduleRefType;
+      default = loc: moduleRefType.merge (loc ++ [ "module" ]) [ ];
     };
-  };
+    roles = field (it.attrsOf roleType) { };
+  } false;
 
-  instanceType = types.submodule (
-    { name, ... }:
-    {
-      options = {
-        module = {
-          name = mkOption {
-            type = types.str;
-            default = name;
-            defaultText = lib.literalExpression "<instance name>";
-            description = "The service module's name in its source.";
-          };
-          input = mkOption {
-            type = types.nullOr types.str;
-            default = null;
-            description = ''
-              Where the service module comes from, as in clan-core: `null` for clan-core's
-              modules (`nixInstances.clanCore`, by default `inputs.clan-core`), `"self"` for
-              this flake's `nixInstances.modules`, or the name of a flake input providing
-              `clan.modules` or `nixInstances.modules`.
-            '';
-          };
-        };
-        roles = mkOption {
-          type = types.lazyAttrsOf roleType;
-          default = { };
-          description = "Roles of the instance and their members.";
-        };
-      };
-    }
-  );
-
-  machineType = types.submodule {
-    freeformType = types.lazyAttrsOf types.raw;
-    options = {
-      tags = mkOption {
-        type = types.listOf types.str;
-        default = [ ];
-        description = "Tags of the machine (besides the computed `all`, `nixos`, `darwin`).";
-      };
-      machineClass = mkOption {
-        type = types.enum [
-          "nixos"
-          "darwin"
-        ];
-        default = "nixos";
-        description = "Whether the machine runs NixOS or nix-darwin.";
-      };
-    };
-  };
+  machineType = it.record "machine" {
+    tags = field it.strings [ ];
+    machineClass = field (types.enum [
+      "nixos"
+      "darwin"
+    ]) "nixos";
+  } true;
 
   # Tags, as clan-core types `inventory.tags`: a module with `machines` as an argument, free-form
   # tag lists, and the computed tags as options whose defaults may be replaced.
@@ -129,21 +85,15 @@ let
   };
 
   # ---------------------------------------------------------------------------------------
-  # The expansion. Only the attributes of the contract are passed (not `_module` and other
-  # submodule internals).
+  # The expansion: it does the structural work (and checks the cross references).
 
   expanded = builtins.addErrorContext "while expanding the inventory in nixInstances" (
     nil.expandInstances {
-      machines = mapAttrs (_: m: { inherit (m) tags machineClass; }) cfg.machines;
-      inherit (cfg) tags;
-      instances = mapAttrs (i: inst: {
-        module = cfg.refs.${i};
-        roles = mapAttrs (_: role: {
-          machines = mapAttrs (_: e: { inherit (e) settings; }) role.machines;
-          tags = mapAttrs (_: e: { inherit (e) settings; }) role.tags;
-          inherit (role) settings extraModules;
-        }) inst.roles;
-      }) cfg.instances;
+      # The merged records have the contract's shape (machines keep their other attributes,
+      # which the expansion ignores and never forces); module references canonical
+      # (service-modules.nix).
+      inherit (cfg) machines tags;
+      instances = builtins.mapAttrs (i: inst: inst // { module = cfg.refs.${i}; }) cfg.instances;
       modules = cfg.serviceValidation;
     }
   );
@@ -151,7 +101,7 @@ in
 {
   options.nixInstances = {
     machines = mkOption {
-      type = types.lazyAttrsOf machineType;
+      type = it.attrsOf machineType;
       default = { };
       description = "The machines of the inventory.";
     };
@@ -167,7 +117,7 @@ in
       '';
     };
     instances = mkOption {
-      type = types.lazyAttrsOf instanceType;
+      type = it.attrsOf instanceType;
       default = { };
       description = "Service instances: which service module, and which machines in which roles.";
     };

@@ -626,6 +626,28 @@ fn one_machine_evaluates_only_its_own_settings_and_modules() {
 }
 
 #[test]
+fn tags_may_be_a_module_of_the_machines() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    // As clan-core's `inventory.tags`: `machines` as an argument, `config` the tags with the
+    // computed ones; setting a computed tag replaces it.
+    let body = r#"{
+  machines.web1 = { };
+  machines.mac1.machineClass = "darwin";
+  tags = { config, machines, ... }: {
+    backup = builtins.attrNames machines;
+    notMac = builtins.filter (m: m != "mac1") config.all;
+    darwin = [ ];
+  };
+}"#;
+    let dir = user_flake("tags-module", &lib, &fp, body);
+    let r = report_both(&dir);
+    assert_eq!(
+        r["expanded"]["tags"],
+        json!({ "all": ["mac1", "web1"], "backup": ["mac1", "web1"], "darwin": [], "nixos": ["web1"], "notMac": ["web1"] })
+    );
+}
+
+#[test]
 fn manifest_constraints_reach_the_expansion() {
     let Some((lib, fp)) = flake_parts() else { return };
     let module = r#"modules.hello = {

@@ -647,6 +647,75 @@ fn tags_may_be_a_module_of_the_machines() {
     );
 }
 
+/// An exporting and a reading service, and an export interface of this flake.
+const EXPORTS: &str = r#"
+  exportInterfaces.net = { lib, ... }: {
+    options.priority = lib.mkOption { type = lib.types.int; default = 1; };
+  };
+  modules.exporter = { config, lib, ... }: {
+    manifest.name = "exporter";
+    manifest.exports.out = [ "net" ];
+    exports = lib.mapAttrs' (i: _: lib.nameValuePair "exporter:${i}::" { net.priority = 7; }) config.instances;
+    roles.peer.perInstance = { mkExports, machine, ... }: {
+      exports = mkExports { net.priority = builtins.stringLength machine.name; };
+    };
+    perMachine = { mkExports, ... }: { exports = mkExports { net = { }; }; };
+  };
+  modules.reader.roles.peer.perInstance = { exports, ... }: {
+    nixosModule.lines = lib.mapAttrsToList (k: e: "${k}=${toString e.net.priority}") exports;
+  };
+"#;
+
+#[test]
+fn exports_reach_every_service() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let body = format!(
+        r#"{{
+  machines.a = {{ }};
+  machines.bb = {{ }};
+  instances.e = {{ module = {{ name = "exporter"; input = "self"; }}; roles.peer.machines = {{ a = {{ }}; bb = {{ }}; }}; }};
+  instances.r = {{ module = {{ name = "reader"; input = "self"; }}; roles.peer.machines.a = {{ }}; }};
+  {EXPORTS}
+}}"#
+    );
+    let dir = user_flake("exports", &lib, &fp, &body);
+    let r = report_both(&dir);
+    let mut lines: Vec<String> = serde_json::from_value(r["machines"]["a"]["lines"].clone()).unwrap();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec!["exporter:::a=1", "exporter:::bb=1", "exporter:e::=7", "exporter:e:peer:a=1", "exporter:e:peer:bb=2"]
+    );
+    // Exports are checked against their scope and the service's interfaces.
+    let cases = [
+        (
+            "modules.bad.roles.peer.perInstance = { ... }: { exports.\"exporter:e:peer:a\".net = { }; };",
+            "export scope key \"exporter:e:peer:a\" has service name 'exporter', expected 'bad'",
+        ),
+        (
+            "modules.bad.roles.peer.perInstance = { mkExports, ... }: { exports = mkExports { net = { }; }; };",
+            "service 'bad' exports \"bad:b:peer:a\" but names no export interface in `manifest.exports.out`",
+        ),
+        (
+            "modules.bad = { manifest.exports.out = [ \"nett\" ]; roles.peer.perInstance = { mkExports, ... }: { exports = mkExports { net = { }; }; }; };",
+            "service 'bad' exports through the interface 'nett' (manifest.exports.out), which does not exist (did you mean 'net'?); interfaces: net",
+        ),
+    ];
+    for (k, (module, msg)) in cases.iter().enumerate() {
+        let body = format!(
+            r#"{{
+  machines.a = {{ }};
+  instances.b = {{ module = {{ name = "bad"; input = "self"; }}; roles.peer.machines.a = {{ }}; }};
+  instances.r = {{ module = {{ name = "reader"; input = "self"; }}; roles.peer.machines.a = {{ }}; }};
+  {module}
+  {EXPORTS}
+}}"#
+        );
+        let dir = user_flake(&format!("exports-{k}"), &lib, &fp, &body);
+        assert_error(&report(&dir, false), msg);
+    }
+}
+
 #[test]
 fn manifest_constraints_reach_the_expansion() {
     let Some((lib, fp)) = flake_parts() else { return };

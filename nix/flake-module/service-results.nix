@@ -234,10 +234,12 @@ let
           context = "service '${manifest.name}' may export only under its own name";
         } key;
       in
-      if manifest.exports.out == [ ] then
-        throw "nixInstances: service '${manifest.name}' exports \"${key}\" but names no export interface in `manifest.exports.out`; interfaces: ${available}"
-      else
-        builtins.seq checked { imports = defs ++ enabled; }
+      builtins.seq checked (
+        if manifest.exports.out == [ ] then
+          throw "nixInstances: service '${manifest.name}' exports \"${key}\" but names no export interface in `manifest.exports.out`; interfaces: ${available}"
+        else
+          { imports = defs ++ enabled; }
+      )
     ) (builtins.attrValues perService);
 
   # ---------------------------------------------------------------------------------------

@@ -164,6 +164,11 @@ let
         (located "nixInstances: the instances of service module '${id}'" {
           module = ref;
           instances = instancesOf instances;
+          # As clan-core: the module id as `name`, and its error context.
+          _module.args = {
+            name = id;
+            _ctx = [ id ];
+          };
         })
         (located "nixInstances service module '${id}' (${
           at [

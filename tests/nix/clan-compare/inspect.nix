@@ -61,7 +61,25 @@ let
     };
 
   inherit (lib) mkOption types;
-  free = types.submodule { freeformType = types.lazyAttrsOf types.anything; };
+
+  # `types.anything`, except that lists from several definitions concatenate (in definition
+  # order), as NixOS's list options do, and sets merge lazily, as submodules do.
+  value = types.anything // {
+    name = "value";
+    merge =
+      loc: defs:
+      let
+        all = pred: builtins.all (d: pred d.value) defs;
+        plainSet = v: builtins.isAttrs v && !(lib.isStringLike v) && v.type or null != "derivation";
+      in
+      if all builtins.isList then
+        (types.listOf value).merge loc defs
+      else if all plainSet then
+        (types.lazyAttrsOf value).merge loc defs
+      else
+        types.anything.merge loc defs;
+  };
+  free = types.submodule { freeformType = types.lazyAttrsOf value; };
   # The few options of clan-core's own NixOS modules (`clan.core.*`) that clan services read
   # back, with made-up values; everything else is free-form.
   stubClanCore = machine: {
@@ -75,14 +93,14 @@ let
               generator = name;
             in
             {
-              freeformType = types.lazyAttrsOf types.anything;
+              freeformType = types.lazyAttrsOf value;
               options.files = mkOption {
                 default = { };
                 type = types.lazyAttrsOf (
                   types.submodule (
                     { name, ... }:
                     {
-                      freeformType = types.lazyAttrsOf types.anything;
+                      freeformType = types.lazyAttrsOf value;
                       options.path = mkOption {
                         type = types.str;
                         default = "/run/clan-compare/vars/${generator}/${name}";
@@ -111,7 +129,7 @@ let
       settings = mkOption {
         default = { };
         type = types.submodule {
-          freeformType = types.lazyAttrsOf types.anything;
+          freeformType = types.lazyAttrsOf value;
           options.directory = mkOption { default = "/clan-compare/directory"; };
           options.domain = mkOption { default = "clan"; };
           options.tld = mkOption { default = "clan"; };
@@ -124,7 +142,7 @@ let
   # NixOS options that clan services read back, with NixOS's defaults (or made-up values);
   # every other option is free-form.
   freeWith = options: types.submodule {
-    freeformType = types.lazyAttrsOf types.anything;
+    freeformType = types.lazyAttrsOf value;
     inherit options;
   };
   opt = default: mkOption { inherit default; };
@@ -172,7 +190,7 @@ let
   };
 
   stubNixos = {
-    freeformType = lib.types.lazyAttrsOf lib.types.anything;
+    freeformType = types.lazyAttrsOf value;
     config._module.args = {
       inherit pkgs;
       utils = { };

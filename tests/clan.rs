@@ -135,9 +135,20 @@ fn differences(a: &Value, b: &Value, path: String, out: &mut Vec<String>, limit:
     }
 }
 
+/// Leaves of a rendered value, and how many of them throw under the stub NixOS.
+fn leaves(v: &Value) -> (usize, usize) {
+    match v {
+        Value::Object(o) if o.get("__throws") == Some(&Value::Bool(true)) => (0, 1),
+        Value::Object(o) => o.values().map(leaves).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+        Value::Array(a) => a.iter().map(leaves).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+        _ => (1, 0),
+    }
+}
+
 #[derive(Debug)]
 enum Outcome {
-    Agree,
+    /// Equal definitions: how many leaves compared, how many throw on both sides.
+    Agree(usize, usize),
     /// clan-core's framework fails on the case under the stubs; whether this project fails
     /// with the same message.
     ClanFails(String, bool),
@@ -161,7 +172,10 @@ fn clan_services_and_inventories_match_clan_core() {
             }
             (Ok(_), Err(e), _) => Outcome::Fails(format!("(twin) {e}")),
             (Ok(_), _, Err(e)) => Outcome::Fails(format!("(plugin) {e}")),
-            (Ok(clan), Ok(pure), Ok(native)) if pure == clan && native == clan => Outcome::Agree,
+            (Ok(clan), Ok(pure), Ok(native)) if pure == clan && native == clan => {
+                let (n, t) = leaves(&clan);
+                Outcome::Agree(n, t)
+            }
             (Ok(clan), Ok(pure), Ok(native)) => {
                 let mut d = Vec::new();
                 let ours = if pure != clan { pure } else { native };
@@ -188,18 +202,18 @@ fn clan_services_and_inventories_match_clan_core() {
     let working: Vec<&String> = per_service
         .iter()
         .filter(|(_, os)| {
-            os.iter().any(|o| matches!(o, Outcome::Agree))
-                && os.iter().all(|o| matches!(o, Outcome::Agree | Outcome::ClanFails(..)))
+            os.iter().any(|o| matches!(o, Outcome::Agree(..)))
+                && os.iter().all(|o| matches!(o, Outcome::Agree(..) | Outcome::ClanFails(..)))
         })
         .map(|(s, _)| s)
         .collect();
     let inventories: Vec<&String> = outcomes.iter().filter(|(_, (s, _))| s.is_none()).map(|(k, _)| k).collect();
-    let inventories_agree = inventories.iter().filter(|k| matches!(outcomes[**k].1, Outcome::Agree)).count();
+    let inventories_agree = inventories.iter().filter(|k| matches!(outcomes[**k].1, Outcome::Agree(..))).count();
 
     eprintln!("== clan-core comparison ==");
     for (case, (_, o)) in &outcomes {
         match o {
-            Outcome::Agree => eprintln!("agree        {case}"),
+            Outcome::Agree(n, t) => eprintln!("agree        {case} ({n} values equal, {t} throwing on both sides)"),
             Outcome::ClanFails(e, same) => {
                 let here = if *same { "the same error here" } else { "a different outcome here" };
                 eprintln!("clan fails   {case} ({here}): {e}")

@@ -592,6 +592,13 @@ fn one_module_has_one_id() {
     let body = "{ machines.web1 = { }; instances.a = { module.name = \"single\"; roles.r.machines.web1 = { }; }; }";
     let dir = user_flake_with("clan-core-default", &lib, &fp, body, &clan_core);
     assert_eq!(report_both(&dir)["machines"]["web1"]["lines"], json!(["single perMachine web1: a"]));
+    // Resolving evaluates only the source named: an input whose outputs throw, and clan-core
+    // itself, are not touched when the modules come from this flake and `other`.
+    let inputs = format!("{clan_core} inputs.unused.url = \"path:{}\";", throwing_nixpkgs().display());
+    let body = "{ machines.web1 = { }; \
+                instances.g = { module = { name = \"greeter\"; input = \"other\"; }; roles.peer.machines.web1 = { }; }; }";
+    let dir = user_flake_with("resolve-lazily", &lib, &fp, body, &inputs);
+    assert_eq!(report_both(&dir)["machines"]["web1"]["lines"], json!(["greeter/g/web1: hello"]));
 }
 
 #[test]

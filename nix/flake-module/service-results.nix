@@ -25,6 +25,9 @@ let
   located = file: m: lib.setDefaultModuleLocation file m;
 
   idOf = i: expanded.instances.${i}.moduleId;
+
+  # [ "b" "a" "b" ] -> { a = null; b = null; } (its names: sorted, each once).
+  setOf = names: builtins.listToAttrs (map (n: lib.nameValuePair n null) names);
   serviceOf = i: services.${idOf i};
   nameOf = id: services.${id}.config.manifest.name;
 
@@ -96,7 +99,8 @@ let
         inherit roles;
         machine = {
           name = m;
-          roles = attrNames (lib.filterAttrs (_: role: role.machines ? ${m}) roles);
+          # Sorted (the expansion's list).
+          roles = expanded.machines.${m}.instances.${i}.roles;
         };
         settings = ev.config;
         extendSettings = extra: (ev.extendModules { modules = lib.toList extra; }).config;
@@ -132,9 +136,7 @@ let
         machine = {
           name = m;
           # Sorted, each once (clan-core's `lib.uniqueStrings`).
-          roles = attrNames (
-            lib.genAttrs (lib.concatMap (i: attrNames (lib.filterAttrs (_: role: role.machines ? ${m}) scoped.${i}.roles)) instances) (_: null)
-          );
+          roles = attrNames (setOf (lib.concatMap (i: expanded.machines.${m}.instances.${i}.roles) instances));
         };
         instances = scoped;
         mkExports = v: {
@@ -157,11 +159,14 @@ let
     i: inst: mapAttrs (r: role: mapAttrs (m: _: runPerInstance i r m) role.machines) inst.roles
   ) expanded.instances;
 
+  # The machines in any instance of module `id`, as a set (values null).
   machinesOf =
     id:
-    lib.genAttrs (lib.unique (
-      lib.concatMap (i: lib.concatMap (r: attrNames expanded.instances.${i}.roles.${r}.machines) (attrNames expanded.instances.${i}.roles)) expanded.modules.${id}
-    )) (m: null);
+    setOf (
+      lib.concatMap (
+        i: lib.concatMap (role: attrNames role.machines) (builtins.attrValues expanded.instances.${i}.roles)
+      ) expanded.modules.${id}
+    );
 
   perMachineResults = mapAttrs (id: _: mapAttrs (m: _: runPerMachine id m) (machinesOf id)) services;
 
@@ -202,7 +207,7 @@ let
       ) expanded.modules.${id};
     in
     lib.zipAttrsWith (_: defs: { imports = defs; }) (
-      [ (mapAttrs (_: v: v) services.${id}.config.exports) ] ++ fromMachines ++ fromInstances
+      [ services.${id}.config.exports ] ++ fromMachines ++ fromInstances
     );
 
   interfaces = mapAttrs (n: v: {

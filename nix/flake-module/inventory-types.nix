@@ -3,27 +3,34 @@
 # A `types.submodule` per machine, instance, role, role machine and tag entry runs a whole
 # `evalModules` per entry: at 5,000 machines x 500 instances that typing cost more than the
 # expansion it feeds, and one machine's deploy paid for all of it. These types merge the
-# same definitions the same way (attribute by attribute, `mkIf`/`mkMerge`/`mkOverride`/
-# `mkDefault`/`mkOrder` anywhere, conflicts reported with the files that define them, unknown
-# attributes rejected with the option path), but a node defined once with plain values
-# (the usual case: one file, or `builtins.fromJSON` of an inventory.json) passes through
-# a fast path: a type check and a `mapAttrs`, no `evalModules`.
+# same definitions the same way (attribute by attribute; `mkIf`, `mkMerge`, `mkOverride`,
+# `mkDefault`, `mkOrder` at any level; conflicts reported with the files that define them;
+# unknown attributes rejected with the option path), but a value defined once with plain
+# values (the usual case: one file, or `builtins.fromJSON` of an inventory.json) takes a fast
+# path: a `check` and a `mapAttrs` per node, no `evalModules`, no `mergeDefinitions`.
 #
-# The structure the expansion needs (names, tags, module references) is checked here with
-# cheap `check`s (the option path and defining file in every message); cross references (a
-# role naming a machine that does not exist, a role the module lacks, constraints) are left to
-# the expansion, which checks them anyway. Values stay lazy: a record's fields and an attribute
-# set's values are merged only when read, and settings (`types.deferredModule`) are never
-# forced by the structure.
+# Each type here is an ordinary option type (`check`, `merge`, usable anywhere) with one more
+# attribute, `fast loc file value`: the merge of that single plain definition. Several
+# definitions, or a `mkIf`/`mkMerge`/... wrapper, go through `lib.modules.mergeDefinitions`
+# and lib's own types, exactly as before; a value that fails its `check` does too, so that the
+# module system writes the error (option path, files, values) as it always has.
+#
+# Values stay lazy: a record's fields and an attribute set's values are merged only when read,
+# and settings (`types.deferredModule`) are never forced by the structure. Cross references
+# (a role naming a machine that does not exist, a role the module lacks, constraints) are the
+# expansion's to check.
 #
 # Only `lib.types`, `lib.mkOptionType` and `lib.modules.mergeDefinitions` (nixpkgs 23.05+).
 { lib }:
 let
   inherit (builtins)
+    all
     attrNames
     concatMap
     head
     isAttrs
+    isList
+    isString
     length
     mapAttrs
     zipAttrsWith
@@ -32,14 +39,14 @@ let
 
   common = import ../internal/common.nix;
 
-  # A definition the fast path takes: the only one, and not a `mkIf`/`mkMerge`/`mkOverride`/
-  # `mkOrder` wrapper.
-  plainSingle = defs: length defs == 1 && !(isAttrs (head defs).value && (head defs).value ? _type);
+  isWrapper = v: isAttrs v && v ? _type;
+
+  # The single definition of `defs`, if it is plain (no `mkIf`/`mkMerge`/... wrapper).
+  plainSingle = defs: length defs == 1 && !(isWrapper (head defs).value);
 
   /**
-    Merges `defs` (`[ { file; value; } ]`) of type `t` at option path `loc`, like the module
-    system (`lib.modules.mergeDefinitions`), with a fast path for one plain definition.
-    `default` is the value when every definition is discharged (`mkIf false`).
+    Merges `defs` (`[ { file; value; } ]`) of type `t` at option path `loc` like the module
+    system; `default` is the value when every definition is discharged (`mkIf false`).
 
     # Example
       mergeDefs [ "x" ] types.str [ { file = "a.nix"; value = "hi"; } ] null
@@ -47,10 +54,32 @@ let
   */
   mergeDefs =
     loc: t: defs: default:
-    if plainSingle defs && t.check (head defs).value then
-      t.merge loc defs
+    if t ? fast && plainSingle defs then
+      t.fast loc (head defs).file (head defs).value
     else
       (lib.modules.mergeDefinitions loc t defs).optionalValue.value or default;
+
+  /**
+    `mergeDefs` of the single definition `value` from `file`.
+  */
+  mergeOne =
+    loc: t: file: value: default:
+    if t ? fast && !(isWrapper value) then
+      t.fast loc file value
+    else
+      (lib.modules.mergeDefinitions loc t [ { inherit file value; } ]).optionalValue.value or default;
+
+  # The module system's error for a definition that fails `t.check`.
+  rejected = loc: t: file: value: (lib.modules.mergeDefinitions loc t [ { inherit file value; } ]).mergedValue;
+
+  # `t` with a fast path, and a `merge` that takes it for one plain definition.
+  withFast =
+    t: fast:
+    t
+    // {
+      inherit fast;
+      merge = loc: defs: if plainSingle defs then fast loc (head defs).file (head defs).value else t.merge loc defs;
+    };
 
   # lib.modules' pushDownProperties (not exported): `mkMerge`/`mkIf`/`mkOverride` around an
   # attribute set become the same around each of its attributes.
@@ -65,7 +94,7 @@ let
     else
       [ cfg ];
 
-  # { attr = [ { file; value; } ]; } from a list of definitions of attribute sets.
+  # { attr = [ { file; value; } ]; } from definitions of attribute sets.
   byAttr =
     defs:
     zipAttrsWith (_: ds: ds) (
@@ -73,94 +102,122 @@ let
     );
 
   unknownError =
-    loc: defs: names: known:
+    loc: files: names: known:
     let
       n = head names;
-      files = lib.unique (map (d: d.file) defs);
     in
-    throw "The option `${lib.showOption (loc ++ [ n ])}' does not exist${common.didYouMean n known}; options of `${lib.showOption loc}': ${common.joinNames known}. Defined in ${lib.concatMapStringsSep ", " (f: "`${f}'") files}.";
-in
-rec {
-  inherit mergeDefs;
+    throw "The option `${lib.showOption (loc ++ [ n ])}' does not exist${common.didYouMean n known}; the options of `${lib.showOption loc}' are ${common.joinNames known}. Defined in ${lib.concatMapStringsSep ", " (f: "`${f}'") (lib.unique files)}.";
 
   /**
-    A record: fixed fields, each `{ type; default; }` (`default` is a function of the
-    record's option path), like a submodule with only options. `freeform = true` keeps other attributes, merged as `types.raw` (unique).
-    The merged value has every field (the default where none is defined) and is lazy in them.
+    `types.lazyAttrsOf elemType`; one plain definition is a `mapAttrs` of `elemType`'s
+    merge of each value.
+  */
+  attrsOf =
+    elemType:
+    let
+      t = types.lazyAttrsOf elemType;
+      empty = loc: if elemType.isRecord or false then elemType.merge loc [ ] else null;
+    in
+    withFast t (
+      loc: file: v:
+      if isAttrs v then mapAttrs (n: x: mergeOne (loc ++ [ n ]) elemType file x (empty (loc ++ [ n ]))) v
+      else rejected loc t file v
+    );
+
+in
+{
+  inherit mergeDefs attrsOf;
+
+  /**
+    A record: fixed fields, each `{ type; default; }` where `default` is a function of the
+    record's option path; like a submodule with only options. With `freeform = true` other
+    attributes are kept, each merged as `types.raw` (one definition, or identical ones).
+    The merged value has every field (its default where none is defined), lazily.
 
     # Example
-      record "machine" { tags = { type = types.listOf types.str; default = loc: [ ]; }; } true
+      record "machine" {
+        tags = { type = types.listOf types.str; default = loc: [ ]; };
+      } true
   */
   record =
     name: fields: freeform:
     let
       known = attrNames fields;
       defaults = loc: mapAttrs (_: f: f.default loc) fields;
-    in
-    # `isRecord` marks a record for `attrsOf`: an element whose definitions are all
-    # discharged is the record of defaults, like a submodule in `types.lazyAttrsOf`.
-    { isRecord = true; }
-    // mkOptionType {
-      inherit name;
-      description = "${name} (a set: ${common.joinNames known}${lib.optionalString freeform ", and others"})";
-      check = isAttrs;
-      merge =
-        loc: defs:
-        let
-          plain = plainSingle defs;
-          v = (head defs).value;
-          file = (head defs).file;
-          given = if plain then mapAttrs (_: x: [ { inherit file; value = x; } ]) v else byAttr defs;
-          unknown = attrNames (removeAttrs given known);
-          merged = mapAttrs (
-            f: ds: if fields ? ${f} then mergeDefs (loc ++ [ f ]) fields.${f}.type ds (fields.${f}.default loc)
-            else mergeDefs (loc ++ [ f ]) types.raw ds null
-          ) given;
-        in
-        if !freeform && unknown != [ ] then unknownError loc defs unknown known
-        else defaults loc // merged;
-    };
-
-  /**
-    `types.lazyAttrsOf elemType` with a fast path: one plain definition is a `mapAttrs` of
-    `elemType`'s merge (itself with its fast path); several go through lib's lazyAttrsOf.
-  */
-  attrsOf =
-    elemType:
-    let
-      slow = types.lazyAttrsOf elemType;
-    in
-    slow
-    // {
-      merge =
-        loc: defs:
-        if plainSingle defs then
+      t = mkOptionType {
+        inherit name;
+        description = "${name} (a set of ${common.joinNames known}${lib.optionalString freeform ", and others"})";
+        check = isAttrs;
+        merge =
+          loc: defs:
           let
-            inherit (head defs) file;
+            given = byAttr defs;
+            unknown = attrNames (removeAttrs given known);
           in
-          mapAttrs (
-            n: x: mergeDefs (loc ++ [ n ]) elemType [ { inherit file; value = x; } ] (
-              if elemType.isRecord or false then elemType.merge (loc ++ [ n ]) [ ] else null
-            )
-          ) (head defs).value
+          if !freeform && unknown != [ ] then
+            unknownError loc (map (d: d.file) defs) unknown known
+          else
+            defaults loc
+            // mapAttrs (
+              f: ds: mergeDefs (loc ++ [ f ]) (fields.${f}.type or types.raw) ds ((fields.${f}.default or (_: null)) loc)
+            ) given;
+      };
+      fast =
+        loc: file: v:
+        if !isAttrs v then
+          rejected loc t file v
         else
-          slow.merge loc defs;
-    };
+          let
+            extra = removeAttrs v known;
+          in
+          if !freeform && extra != { } then
+            unknownError loc [ file ] (attrNames extra) known
+          else
+            (if freeform then mapAttrs (n: x: mergeOne (loc ++ [ n ]) types.raw file x null) extra else { })
+            // mapAttrs (
+              f: spec: if v ? ${f} then mergeOne (loc ++ [ f ]) spec.type file v.${f} (spec.default loc) else spec.default loc
+            ) fields;
+    in
+    # `isRecord`: for `attrsOf`, an element whose definitions are all discharged is the
+    # record of defaults, like a submodule's in `types.lazyAttrsOf`.
+    withFast t fast // { isRecord = true; };
 
   /**
-    A list of strings; one plain definition is checked item by item and passed through.
+    A leaf type whose one plain definition, if it passes `check`, is the value itself
+    (`types.str`, `types.enum [ … ]`, `types.nullOr types.str`, `types.deferredModule`'s
+    check with its merge, …).
+  */
+  leaf = t: withFast t (loc: file: v: if t.check v then t.merge loc [ { inherit file; value = v; } ] else rejected loc t file v);
+
+  /**
+    A list of strings (`types.listOf types.str`); one plain definition is checked item by
+    item and is the value itself.
   */
   strings =
     let
-      slow = types.listOf types.str;
+      t = types.listOf types.str;
     in
-    slow
-    // {
-      merge =
-        loc: defs:
-        let
-          v = (head defs).value;
-        in
-        if plainSingle defs && builtins.all builtins.isString v then v else slow.merge loc defs;
-    };
+    withFast t (
+      loc: file: v:
+      if isList v && all isString v then v else if isList v then t.merge loc [ { inherit file; value = v; } ] else rejected loc t file v
+    );
+
+  /**
+    `types.coercedTo` from a list of names to `attrsOf entry`: `[ "a" ]` is `{ a = { }; }`.
+  */
+  namesOrAttrsOf =
+    entry:
+    let
+      entryAttrs = attrsOf entry;
+      to = types.coercedTo (types.listOf types.str) (names: lib.genAttrs names (_: { })) entryAttrs;
+    in
+    withFast to (
+      loc: file: v:
+      if isList v && all isString v then
+        entryAttrs.fast loc file (lib.genAttrs v (_: { }))
+      else if isAttrs v then
+        entryAttrs.fast loc file v
+      else
+        rejected loc to file v
+    );
 }

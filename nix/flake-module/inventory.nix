@@ -20,28 +20,28 @@ let
 
   field = type: default: { inherit type; default = _: default; };
 
-  settings = field types.deferredModule { };
+  settings = field (it.leaf types.deferredModule) { };
 
   entry = it.record "settings entry" { inherit settings; } false;
 
   roleType = it.record "role" {
     machines = field (it.attrsOf entry) { };
     # `tags = [ "web" ]` is `tags.web = { }`, as in the contract.
-    tags = field (types.coercedTo it.strings (names: lib.genAttrs names (_: { })) (it.attrsOf entry)) { };
+    tags = field (it.namesOrAttrsOf entry) { };
     inherit settings;
     extraModules = field (types.listOf types.deferredModule) [ ];
   } false;
 
   moduleRefType = it.record "module reference" {
     name = {
-      type = types.str;
+      type = it.leaf types.str;
       default = loc: lib.elemAt loc (builtins.length loc - 2); # the instance's name
     };
     # Where the service module comes from, as in clan-core: `null` for clan-core's modules
     # (`nixInstances.clanCore`, by default `inputs.clan-core`), `"self"` for this flake's
     # `nixInstances.modules`, or the name of a flake input providing `clan.modules` or
     # `nixInstances.modules`.
-    input = field (types.nullOr types.str) null;
+    input = field (it.leaf (types.nullOr types.str)) null;
   } false;
 
   instanceType = it.record "instance" {
@@ -54,10 +54,10 @@ let
 
   machineType = it.record "machine" {
     tags = field it.strings [ ];
-    machineClass = field (types.enum [
+    machineClass = field (it.leaf (types.enum [
       "nixos"
       "darwin"
-    ]) "nixos";
+    ])) "nixos";
   } true;
 
   # Tags, as clan-core types `inventory.tags`: a module with `machines` as an argument, free-form

@@ -666,7 +666,11 @@ const EXPORTS: &str = r#"
     roles.peer.perInstance = { mkExports, machine, ... }: {
       exports = mkExports { net.priority = builtins.stringLength machine.name; };
     };
-    perMachine = { mkExports, ... }: { exports = mkExports { net = { }; }; };
+    perMachine = { mkExports, ... }: {
+      exports = mkExports { net = { }; };
+      # The service's own `exports` holds its results' exports too, as in clan-core.
+      nixosModule.lines = [ "own: ${toString (builtins.attrNames config.exports)}" ];
+    };
   };
   modules.reader.roles.peer.perInstance = { exports, ... }: {
     nixosModule.lines = lib.mapAttrsToList (k: e: "${k}=${toString e.net.priority}") exports;
@@ -691,7 +695,14 @@ fn exports_reach_every_service() {
     lines.sort();
     assert_eq!(
         lines,
-        vec!["exporter:::a=1", "exporter:::bb=1", "exporter:e::=7", "exporter:e:peer:a=1", "exporter:e:peer:bb=2"]
+        vec![
+            "exporter:::a=1",
+            "exporter:::bb=1",
+            "exporter:e::=7",
+            "exporter:e:peer:a=1",
+            "exporter:e:peer:bb=2",
+            "own: exporter:::a exporter:::bb exporter:e:: exporter:e:peer:a exporter:e:peer:bb",
+        ]
     );
     // Exports are checked against their scope and the service's interfaces.
     let cases = [

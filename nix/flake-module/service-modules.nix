@@ -160,6 +160,8 @@ let
         (located "nixInstances: the instances of service module '${id}'" {
           module = ref;
           instances = instancesOf instances;
+          # What its perInstance and perMachine results export (service-results.nix).
+          exports = cfg.resultExports.${id};
           # As clan-core: the module id as `name`, and its error context.
           _module.args = {
             name = id;

@@ -171,11 +171,12 @@ let
   perMachineResults = mapAttrs (id: _: mapAttrs (m: _: runPerMachine id m) (machinesOf id)) services;
 
   # ---------------------------------------------------------------------------------------
-  # Exports: each service's own, its perInstance's and its perMachine's (each checked against
-  # its scope), merged by key across services, typed by the export interfaces the exporting
-  # service names in `manifest.exports.out`.
+  # Exports: what a service's perInstance and perMachine results export (each checked against
+  # its scope) joins the service's own `exports` (service-modules.nix defines it there, as
+  # clan-core does); all services' exports are merged by key, typed by the export interfaces
+  # the exporting service names in `manifest.exports.out`.
 
-  serviceExports =
+  resultExports =
     id:
     let
       name = nameOf id;
@@ -206,9 +207,7 @@ let
         )
       ) expanded.modules.${id};
     in
-    lib.zipAttrsWith (_: defs: { imports = defs; }) (
-      [ services.${id}.config.exports ] ++ fromMachines ++ fromInstances
-    );
+    lib.zipAttrsWith (_: defs: { imports = defs; }) (fromMachines ++ fromInstances);
 
   interfaces = mapAttrs (n: v: {
     options.${n} = mkOption {
@@ -219,7 +218,7 @@ let
 
   mergedExports =
     let
-      perService = mapAttrs (id: _: serviceExports id) services;
+      perService = mapAttrs (_: svc: svc.config.exports) services;
       manifests = lib.zipAttrsWith (_: ms: builtins.head ms) (
         lib.mapAttrsToList (id: ex: mapAttrs (_: _: services.${id}.config.manifest) ex) perService
       );
@@ -418,6 +417,13 @@ in
         typed by the export interfaces its service names (`manifest.exports.out`). Service
         modules get it as `exports`.
       '';
+    };
+    resultExports = mkOption {
+      type = types.raw;
+      internal = true;
+      readOnly = true;
+      default = mapAttrs (id: _: resultExports id) services;
+      description = "Per module id, what its perInstance and perMachine results export (scope key -> module).";
     };
     exportInterfaces = mkOption {
       type = types.attrsOf types.deferredModule;

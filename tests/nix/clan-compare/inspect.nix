@@ -168,6 +168,7 @@ let
       default = { };
       type = freeWith {
         caddy = mkOption { default = { }; type = freeWith { enable = opt false; }; };
+        unbound = mkOption { default = { }; type = freeWith { package = opt (placeholder [ "unbound" ]); }; };
         nginx = mkOption { default = { }; type = freeWith { enable = opt false; }; };
         userborn = mkOption { default = { }; type = freeWith { enable = opt false; }; };
         loki = mkOption { default = { }; type = freeWith { dataDir = opt "/var/lib/loki"; }; };

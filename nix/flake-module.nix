@@ -26,6 +26,8 @@
 #                        framework computes them: per service and machine, its modules
 #   machines.nix         per machine: the modules of its services, assembled into
 #                        `flake.nixInstances.machines.<m>`
+# and helpers they import: inventory-types.nix (the inventory's option types),
+# service-schema.nix (the clan.service schema), scope-keys.nix (export scope keys).
 #
 # `lib` comes from the module arguments (flake-parts passes nixpkgs' lib); no nixpkgs here.
 {

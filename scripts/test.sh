@@ -3,8 +3,8 @@
 # headers (scripts/compat-check.sh), the Rust unit tests, and the integration tests that spawn
 # a real `nix` with the freshly built plugin (nix-instantiate, `nix eval`, a path: flake).
 #
-# Tests that need nixpkgs' lib or flake-parts run when NIXPKGS_LIB / FLAKE_PARTS name checkouts,
-# and report themselves skipped otherwise.
+# Tests that need nixpkgs' lib, flake-parts or clan-core run when NIXPKGS_LIB / FLAKE_PARTS /
+# CLAN_CORE name checkouts, and report themselves skipped otherwise.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -29,7 +29,7 @@ status=${PIPESTATUS[0]}
 set -e
 # One closing line over every test binary.
 echo
-for var in NIXPKGS_LIB FLAKE_PARTS; do
+for var in NIXPKGS_LIB FLAKE_PARTS CLAN_CORE; do
   [ -n "${!var:-}" ] || echo "note: $var is unset: the tests that need it reported themselves skipped"
 done
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

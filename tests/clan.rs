@@ -54,7 +54,7 @@ impl Checkouts {
   harness = repo + "/tests/nix/clan-compare";
   compare = import (harness + "/compare.nix") {{ inherit lib clanCore flakeParts repo; }};
   services = import (harness + "/cases.nix") {{ inherit lib clanCore; }};
-  inventories = import (harness + "/inventories.nix") {{ inherit lib; }};
+  inventories = import (harness + "/inventories.nix") {{ inherit lib clanCore; }};
   cases = services.cases // inventories;
 in {body}"#,
             lib = path_expr(&self.lib),
@@ -64,8 +64,8 @@ in {body}"#,
         )
     }
 
-    fn eval(&self, body: &str) -> Eval {
-        nix().eval_with(&self.expr(body), false, &["--read-write-mode"], &[])
+    fn eval(&self, body: &str, with_plugin: bool) -> Eval {
+        nix().eval_with(&self.expr(body), with_plugin, &["--read-write-mode"], &[])
     }
 }
 
@@ -74,9 +74,10 @@ fn path_expr(p: &str) -> String {
     format!("(/. + {})", nix_string(p))
 }
 
-/// One side of one case: the rendered machines, or the error message.
-fn side(c: &Checkouts, case: &str, which: &str) -> Result<Value, String> {
-    let e = c.eval(&format!("(compare cases.{}).{which}", nix_string(case)));
+/// One side of one case: the rendered machines, or the error message. This project's side
+/// runs with the plugin loaded (the primop) or not (the pure-Nix twin).
+fn side(c: &Checkouts, case: &str, which: &str, with_plugin: bool) -> Result<Value, String> {
+    let e = c.eval(&format!("(compare cases.{}).{which}", nix_string(case)), with_plugin);
     if e.success {
         Ok(e.json())
     } else {
@@ -134,11 +135,23 @@ fn differences(a: &Value, b: &Value, path: String, out: &mut Vec<String>, limit:
     }
 }
 
+/// Leaves of a rendered value, and how many of them throw under the stub NixOS.
+fn leaves(v: &Value) -> (usize, usize) {
+    match v {
+        Value::Object(o) if o.get("__throws") == Some(&Value::Bool(true)) => (0, 1),
+        Value::Object(o) => o.values().map(leaves).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+        Value::Array(a) => a.iter().map(leaves).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+        _ => (1, 0),
+    }
+}
+
 #[derive(Debug)]
 enum Outcome {
-    Agree,
-    /// clan-core's framework itself fails on the case (with the stub nixpkgs).
-    ClanFails(String),
+    /// Equal definitions: how many leaves compared, how many throw on both sides.
+    Agree(usize, usize),
+    /// clan-core's framework fails on the case under the stubs; whether this project fails
+    /// with the same message.
+    ClanFails(String, bool),
     Fails(String),
     Differs(Vec<String>),
 }
@@ -146,21 +159,29 @@ enum Outcome {
 #[test]
 fn clan_services_and_inventories_match_clan_core() {
     let Some(c) = checkouts() else { return };
-    let list = c.eval("builtins.mapAttrs (_: case: case.service or null) cases").json();
+    let list = c.eval("builtins.mapAttrs (_: case: case.service or null) cases", false).json();
     let mut outcomes: BTreeMap<String, (Option<String>, Outcome)> = BTreeMap::new();
     for (case, service) in list.as_object().unwrap() {
-        let clan = side(&c, case, "clan");
-        let outcome = match clan {
-            Err(e) => Outcome::ClanFails(e),
-            Ok(clan) => match side(&c, case, "ours") {
-                Err(e) => Outcome::Fails(e),
-                Ok(ours) if ours == clan => Outcome::Agree,
-                Ok(ours) => {
-                    let mut d = Vec::new();
-                    differences(&clan, &ours, String::new(), &mut d, 8);
-                    Outcome::Differs(d)
-                }
-            },
+        let clan = side(&c, case, "clan", false);
+        let pure = side(&c, case, "ours", false);
+        let native = side(&c, case, "ours", true);
+        let outcome = match (clan, pure, native) {
+            (Err(e), pure, native) => {
+                let same = pure.as_ref().err() == Some(&e) && native.as_ref().err() == Some(&e);
+                Outcome::ClanFails(e, same)
+            }
+            (Ok(_), Err(e), _) => Outcome::Fails(format!("(twin) {e}")),
+            (Ok(_), _, Err(e)) => Outcome::Fails(format!("(plugin) {e}")),
+            (Ok(clan), Ok(pure), Ok(native)) if pure == clan && native == clan => {
+                let (n, t) = leaves(&clan);
+                Outcome::Agree(n, t)
+            }
+            (Ok(clan), Ok(pure), Ok(native)) => {
+                let mut d = Vec::new();
+                let ours = if pure != clan { pure } else { native };
+                differences(&clan, &ours, String::new(), &mut d, 8);
+                Outcome::Differs(d)
+            }
         };
         outcomes.insert(case.clone(), (service.as_str().map(str::to_string), outcome));
     }
@@ -175,25 +196,28 @@ fn clan_services_and_inventories_match_clan_core() {
     }
     let evaluable: Vec<&String> = per_service
         .iter()
-        .filter(|(_, os)| os.iter().any(|o| !matches!(o, Outcome::ClanFails(_))))
+        .filter(|(_, os)| os.iter().any(|o| !matches!(o, Outcome::ClanFails(..))))
         .map(|(s, _)| s)
         .collect();
     let working: Vec<&String> = per_service
         .iter()
         .filter(|(_, os)| {
-            os.iter().any(|o| matches!(o, Outcome::Agree))
-                && os.iter().all(|o| matches!(o, Outcome::Agree | Outcome::ClanFails(_)))
+            os.iter().any(|o| matches!(o, Outcome::Agree(..)))
+                && os.iter().all(|o| matches!(o, Outcome::Agree(..) | Outcome::ClanFails(..)))
         })
         .map(|(s, _)| s)
         .collect();
     let inventories: Vec<&String> = outcomes.iter().filter(|(_, (s, _))| s.is_none()).map(|(k, _)| k).collect();
-    let inventories_agree = inventories.iter().filter(|k| matches!(outcomes[**k].1, Outcome::Agree)).count();
+    let inventories_agree = inventories.iter().filter(|k| matches!(outcomes[**k].1, Outcome::Agree(..))).count();
 
     eprintln!("== clan-core comparison ==");
     for (case, (_, o)) in &outcomes {
         match o {
-            Outcome::Agree => eprintln!("agree        {case}"),
-            Outcome::ClanFails(e) => eprintln!("clan fails   {case}: {e}"),
+            Outcome::Agree(n, t) => eprintln!("agree        {case} ({n} values equal, {t} throwing on both sides)"),
+            Outcome::ClanFails(e, same) => {
+                let here = if *same { "the same error here" } else { "a different outcome here" };
+                eprintln!("clan fails   {case} ({here}): {e}")
+            }
             Outcome::Fails(e) => eprintln!("FAILS here   {case}: {e}"),
             Outcome::Differs(d) => {
                 eprintln!("DIFFERS      {case}:");
@@ -220,5 +244,9 @@ fn clan_services_and_inventories_match_clan_core() {
     // The harness itself: clan-core's framework must evaluate its own example service.
     assert!(evaluable.contains(&&"hello-world".to_string()), "clan-core's framework does not evaluate hello-world here");
     assert!(broken.is_empty(), "cases that clan-core evaluates but that fail or differ here: {broken:?}");
+    // Where clan-core's framework fails under the stubs, this project fails the same way.
+    let unlike: Vec<&String> =
+        outcomes.iter().filter(|(_, (_, o))| matches!(o, Outcome::ClanFails(_, false))).map(|(k, _)| k).collect();
+    assert!(unlike.is_empty(), "cases where clan-core fails but this project does not fail the same way: {unlike:?}");
     assert_eq!(working.len(), evaluable.len());
 }

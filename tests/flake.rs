@@ -224,17 +224,48 @@ fn other_flake() -> &'static Path {
     })
 }
 
-/// A flake-parts flake importing the module, with `body` as the value of `nixInstances`.
-/// Its output `report` evaluates every machine's nixosModule against a one-option stub of
-/// NixOS (`lines`, a list of strings) and lists the modules' locations.
-fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> PathBuf {
-    user_flake_with(name, nixpkgs_lib, flake_parts, body, "[ ]", "")
+/// A clan-core stand-in for `inputs.clan-core`: `clan.modules` only.
+fn clan_core_flake() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        write_flake(
+            "clan-core",
+            r#"{
+  outputs = _: {
+    clan.modules.single = {
+      manifest.constraints.maxInstances = 1;
+      roles.r.description = "the only role";
+      perMachine = { machine, instances, ... }: {
+        nixosModule.lines = [ "single perMachine ${machine.name}: ${toString (builtins.attrNames instances)}" ];
+      };
+    };
+  };
+}
+"#,
+        )
+    })
 }
 
-/// `user_flake` with more flake-parts modules (`imports`, a Nix list) and more definitions
-/// in the flake's module (`more`, e.g. `flake.one = linesOf config.flake.nixInstances.machines.a;`;
-/// `linesOf` evaluates a machine's outputs to its `lines`).
-fn user_flake_with(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str, imports: &str, more: &str) -> PathBuf {
+/// A flake-parts flake importing the module, with `body` as the value of `nixInstances`.
+/// Its output `report` evaluates every machine's nixosModule against a stub of NixOS
+/// (`lines`, a list of strings; `warnings`; `assertions`) and lists the modules' locations.
+fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> PathBuf {
+    user_flake_with(name, nixpkgs_lib, flake_parts, body, "", "[ ]", "")
+}
+
+/// `user_flake` with more inputs (`inputs`: `inputs.<x>.url = …;` lines), more flake-parts
+/// modules (`imports`, a Nix list) and more definitions in the flake's module (`more`, e.g.
+/// `flake.one = linesOf config.flake.nixInstances.machines.a;`; `linesOf` evaluates a
+/// machine's outputs to its `lines`).
+fn user_flake_with(
+    name: &str,
+    nixpkgs_lib: &str,
+    flake_parts: &str,
+    body: &str,
+    inputs: &str,
+    imports: &str,
+    more: &str,
+) -> PathBuf {
     let text = format!(
         r#"{{
   inputs.flake-parts.url = "path:{flake_parts}";
@@ -243,6 +274,7 @@ fn user_flake_with(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str,
   inputs.nix-instances.url = "path:{repo}";
   inputs.nix-instances.inputs.nixpkgs.follows = "nixpkgs-lib";
   inputs.other.url = "path:{other}";
+  {inputs}
   outputs = inputs@{{ flake-parts, ... }}:
     flake-parts.lib.mkFlake {{ inherit inputs; }} ({{ lib, config, ... }}:
     let
@@ -268,7 +300,16 @@ fn user_flake_with(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str,
         machines = lib.mapAttrs (m: out: {{
           files = map (x: x._file) out.nixosModules;
           darwinFiles = map (x: x._file) out.darwinModules;
-          lines = linesOf out;
+          inherit ((lib.evalModules {{
+            modules = [
+              {{
+                options.lines = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }};
+                options.warnings = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }};
+                options.assertions = lib.mkOption {{ type = lib.types.listOf lib.types.raw; default = [ ]; }};
+              }}
+              out.nixosModule
+            ];
+          }}).config) lines warnings;
         }}) config.flake.nixInstances.machines;
       }};
     }});
@@ -341,15 +382,26 @@ fn flake_parts_module_gives_the_same_machine_modules_with_and_without_the_plugin
         m.as_object().unwrap().keys().collect::<Vec<_>>(),
         vec!["db1", "mac1", "web1", "web2"]
     );
-    // One module per service module id (sorted), as clan-core's framework gives them
-    // (service-results.nix: perMachine, then perInstance per instance and role, then the
-    // role's extraModules for the machine's own class).
+    // One module per service module id (sorted); inside, clan-core's order (the clan
+    // comparison, tests/clan.rs, checks it).
     let files = json!([
         "nixInstances: service module 'other-greeter' (machine web1)",
         "nixInstances: service module 'self-hello' (machine web1)",
     ]);
     assert_eq!(m["web1"]["files"], files);
     assert_eq!(m["web1"]["darwinFiles"], files);
+    // clan-core's warnings for a service without role descriptions and readme.
+    let mut warnings: Vec<String> = serde_json::from_value(m["web1"]["warnings"].clone()).unwrap();
+    warnings.sort();
+    assert_eq!(
+        warnings,
+        vec![
+            "Missing description for role 'peer' of clanService 'other/greeter'",
+            "Missing description for role 'server' of clanService 'self/hello'",
+            "Missing manifest.readme for clanService 'other/greeter'",
+            "Missing manifest.readme for clanService 'self/hello'",
+        ]
+    );
     // What each machine's NixOS module defines (sorted: the order of list definitions is
     // the module system's business).
     let mut web2: Vec<String> = serde_json::from_value(m["web2"]["lines"].clone()).unwrap();
@@ -484,35 +536,49 @@ fn module_resolution_errors_list_what_exists() {
     let Some((lib, fp)) = flake_parts() else { return };
     let cases = [
         (
-            "instances.hello.module.input = \"othr\";",
+            "instances.hello.module = { name = \"hello\"; input = \"othr\"; };",
             "nixInstances.instances.hello.module.input: no flake input named 'othr' (did you mean 'other'?); \
              inputs: flake-parts, nix-instances, nixpkgs-lib, other, self",
         ),
         (
-            "instances.hello.module.name = \"helo\";",
+            "instances.hello.module = { name = \"helo\"; input = \"self\"; };",
             "nixInstances.instances.hello.module.name: this flake's nixInstances.modules (module.input = \"self\") \
              has no module named 'helo' (did you mean 'hello'?); its modules: hello",
         ),
         (
             "instances.hello.module = { name = \"gretter\"; input = \"other\"; };",
-            "nixInstances.instances.hello.module.name: flake input 'other' (module.input = \"other\") has no module named 'gretter' \
-             (did you mean 'greeter'?); its modules: greeter, legacy",
+            "nixInstances.instances.hello.module.name: flake input 'other' (module.input = \"other\") has no module \
+             named 'gretter' (did you mean 'greeter'?); its modules: greeter, legacy",
         ),
         (
-            "instances.hello.module.input = \"flake-parts\";",
-            "nixInstances.instances.hello.module.input: flake input 'flake-parts' has no nixInstances.modules or clan.modules",
+            "instances.hello.module = { name = \"hello\"; input = \"flake-parts\"; };",
+            "nixInstances.instances.hello.module.input: flake input 'flake-parts' has no nixInstances.modules or \
+             clan.modules; it is in this flake's nixInstances.modules (module.input = \"self\"): set `module.input = \"self\"`",
+        ),
+        // `input = null` is clan-core's modules, as in clan-core; this flake has no clan-core.
+        (
+            "instances.hello.module.name = \"hello\";",
+            "nixInstances.instances.hello.module.input: module.input is null, which means clan-core's modules, but \
+             there is no clan-core flake (no `clan-core` input; set nixInstances.clanCore); it is in this flake's \
+             nixInstances.modules (module.input = \"self\"): set `module.input = \"self\"`",
+        ),
+        // The name exists, but elsewhere: the error says which `input` to write.
+        (
+            "instances.hello.module = { name = \"greeter\"; input = \"self\"; };",
+            "nixInstances.instances.hello.module.name: this flake's nixInstances.modules (module.input = \"self\") \
+             has no module named 'greeter'; it is in flake input 'other' (module.input = \"other\"): set \
+             `module.input = \"other\"`; its modules: hello",
         ),
         // Checked by the expansion against the module's roles: the same message either way.
         (
-            "instances.hello.roles.srever.machines.web1 = { };",
+            "instances.hello.module.input = \"self\"; instances.hello.roles.srever.machines.web1 = { };",
             "instances.hello.roles.srever: module 'self-hello' has no role 'srever' (did you mean 'server'?); \
              its roles: server",
         ),
     ];
     for (k, (inst, msg)) in cases.iter().enumerate() {
         let body = format!(
-            "{{ machines.web1 = {{ }}; {own} instances.hello.roles.server.machines.web1.settings.greeting = \"hi\"; {inst} {HELLO} }}",
-            own = if inst.contains("input") { "" } else { "instances.hello.module.input = \"self\";" }
+            "{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1.settings.greeting = \"hi\"; {inst} {HELLO} }}"
         );
         let dir = user_flake(&format!("resolution-{k}"), &lib, &fp, &body);
         for with_plugin in [true, false] {
@@ -524,6 +590,172 @@ fn module_resolution_errors_list_what_exists() {
                 roles.x.machines.web1 = { }; }; }";
     let dir = user_flake("resolution-clan", &lib, &fp, body);
     assert_eq!(report_both(&dir)["machines"]["web1"]["lines"], json!([]));
+}
+
+#[test]
+fn one_module_has_one_id() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let clan_core = format!("inputs.clan-core.url = \"path:{}\";", clan_core_flake().display());
+    // `input = null` and `input = "clan-core"` (the clan-core flake itself) are one module:
+    // one id, so maxInstances = 1 sees both instances.
+    let body = "{ machines.web1 = { }; \
+                instances.a = { module.name = \"single\"; roles.r.machines.web1 = { }; }; \
+                instances.b = { module = { name = \"single\"; input = \"clan-core\"; }; roles.r.machines.web1 = { }; }; }";
+    let dir = user_flake_with("one-id-two-refs", &lib, &fp, body, &clan_core, "[ ]", "");
+    for with_plugin in [true, false] {
+        assert_error(&report(&dir, with_plugin), "instances.b: module '<clan-core>-single' allows at most 1 instances; used by a, b");
+    }
+    // One instance through the input name: the module's id is clan-core's, perMachine runs once.
+    let body = "{ machines.web1 = { }; \
+                instances.b = { module = { name = \"single\"; input = \"clan-core\"; }; roles.r.machines.web1 = { }; }; }";
+    let dir = user_flake_with("one-id", &lib, &fp, body, &clan_core, "[ ]", "");
+    let r = report_both(&dir);
+    assert_eq!(r["expanded"]["modules"], json!({ "<clan-core>-single": ["b"] }));
+    assert_eq!(r["machines"]["web1"]["lines"], json!(["single perMachine web1: b"]));
+    // `input = null` with a clan-core input: clan-core's module.
+    let body = "{ machines.web1 = { }; instances.a = { module.name = \"single\"; roles.r.machines.web1 = { }; }; }";
+    let dir = user_flake_with("clan-core-default", &lib, &fp, body, &clan_core, "[ ]", "");
+    assert_eq!(report_both(&dir)["machines"]["web1"]["lines"], json!(["single perMachine web1: a"]));
+    // Resolving evaluates only the source named: an input whose outputs throw, and clan-core
+    // itself, are not touched when the modules come from this flake and `other`.
+    let inputs = format!("{clan_core} inputs.unused.url = \"path:{}\";", throwing_nixpkgs().display());
+    let body = "{ machines.web1 = { }; \
+                instances.g = { module = { name = \"greeter\"; input = \"other\"; }; roles.peer.machines.web1 = { }; }; }";
+    let dir = user_flake_with("resolve-lazily", &lib, &fp, body, &inputs, "[ ]", "");
+    assert_eq!(report_both(&dir)["machines"]["web1"]["lines"], json!(["greeter/g/web1: hello"]));
+}
+
+#[test]
+fn one_machine_evaluates_only_its_own_settings_and_modules() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let body = format!(
+        r#"{{
+  machines.web1 = {{ }};
+  machines.web2 = {{ }};
+  instances.hello = {{
+    module.input = "self";
+    roles.server.machines.web1.settings.greeting = "hi";
+    roles.server.machines.web2.settings = throw "web2's settings were evaluated";
+  }};
+  instances.solo = {{
+    module = {{ name = "hello"; input = "self"; }};
+    roles.server.machines.web2.settings.greeting = throw "solo's settings were evaluated";
+    roles.server.extraModules = [ (throw "solo's extraModules were evaluated") ];
+  }};
+  {HELLO}
+}}"#
+    );
+    let dir = user_flake("lazy-machines", &lib, &fp, &body);
+    for with_plugin in [true, false] {
+        let e = flake_eval(with_plugin, &[&format!("path:{}#report.machines.web1.lines", dir.display())]);
+        let lines = e.json();
+        assert_eq!(lines.as_array().unwrap().len(), 2, "{lines}");
+        // The sentinels are real: web2 does evaluate them.
+        let e = flake_eval(with_plugin, &[&format!("path:{}#report.machines.web2.lines", dir.display())]);
+        assert_error(&e, "were evaluated");
+    }
+}
+
+#[test]
+fn tags_may_be_a_module_of_the_machines() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    // As clan-core's `inventory.tags`: `machines` as an argument, `config` the tags with the
+    // computed ones; setting a computed tag replaces it.
+    let body = r#"{
+  machines.web1 = { };
+  machines.mac1.machineClass = "darwin";
+  tags = { config, machines, ... }: {
+    backup = builtins.attrNames machines;
+    notMac = builtins.filter (m: m != "mac1") config.all;
+    darwin = [ ];
+  };
+}"#;
+    let dir = user_flake("tags-module", &lib, &fp, body);
+    let r = report_both(&dir);
+    assert_eq!(
+        r["expanded"]["tags"],
+        json!({ "all": ["mac1", "web1"], "backup": ["mac1", "web1"], "darwin": [], "nixos": ["web1"], "notMac": ["web1"] })
+    );
+}
+
+/// An exporting and a reading service, and an export interface of this flake.
+const EXPORTS: &str = r#"
+  exportInterfaces.net = { lib, ... }: {
+    options.priority = lib.mkOption { type = lib.types.int; default = 1; };
+  };
+  modules.exporter = { config, lib, ... }: {
+    manifest.name = "exporter";
+    manifest.exports.out = [ "net" ];
+    exports = lib.mapAttrs' (i: _: lib.nameValuePair "exporter:${i}::" { net.priority = 7; }) config.instances;
+    roles.peer.perInstance = { mkExports, machine, ... }: {
+      exports = mkExports { net.priority = builtins.stringLength machine.name; };
+    };
+    perMachine = { mkExports, ... }: {
+      exports = mkExports { net = { }; };
+      # The service's own `exports` holds its results' exports too, as in clan-core.
+      nixosModule.lines = [ "own: ${toString (builtins.attrNames config.exports)}" ];
+    };
+  };
+  modules.reader.roles.peer.perInstance = { exports, ... }: {
+    nixosModule.lines = lib.mapAttrsToList (k: e: "${k}=${toString e.net.priority}") exports;
+  };
+"#;
+
+#[test]
+fn exports_reach_every_service() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let body = format!(
+        r#"{{
+  machines.a = {{ }};
+  machines.bb = {{ }};
+  instances.e = {{ module = {{ name = "exporter"; input = "self"; }}; roles.peer.machines = {{ a = {{ }}; bb = {{ }}; }}; }};
+  instances.r = {{ module = {{ name = "reader"; input = "self"; }}; roles.peer.machines.a = {{ }}; }};
+  {EXPORTS}
+}}"#
+    );
+    let dir = user_flake("exports", &lib, &fp, &body);
+    let r = report_both(&dir);
+    let mut lines: Vec<String> = serde_json::from_value(r["machines"]["a"]["lines"].clone()).unwrap();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            "exporter:::a=1",
+            "exporter:::bb=1",
+            "exporter:e::=7",
+            "exporter:e:peer:a=1",
+            "exporter:e:peer:bb=2",
+            "own: exporter:::a exporter:::bb exporter:e:: exporter:e:peer:a exporter:e:peer:bb",
+        ]
+    );
+    // Exports are checked against their scope and the service's interfaces.
+    let cases = [
+        (
+            "modules.bad.roles.peer.perInstance = { ... }: { exports.\"exporter:e:peer:a\".net = { }; };",
+            "export scope key \"exporter:e:peer:a\" has service name 'exporter', expected 'bad'",
+        ),
+        (
+            "modules.bad.roles.peer.perInstance = { mkExports, ... }: { exports = mkExports { net = { }; }; };",
+            "service 'bad' exports \"bad:b:peer:a\" but names no export interface in `manifest.exports.out`",
+        ),
+        (
+            "modules.bad = { manifest.exports.out = [ \"nett\" ]; roles.peer.perInstance = { mkExports, ... }: { exports = mkExports { net = { }; }; }; };",
+            "service 'bad' exports through the interface 'nett' (manifest.exports.out), which does not exist (did you mean 'net'?); interfaces: net",
+        ),
+    ];
+    for (k, (module, msg)) in cases.iter().enumerate() {
+        let body = format!(
+            r#"{{
+  machines.a = {{ }};
+  instances.b = {{ module = {{ name = "bad"; input = "self"; }}; roles.peer.machines.a = {{ }}; }};
+  instances.r = {{ module = {{ name = "reader"; input = "self"; }}; roles.peer.machines.a = {{ }}; }};
+  {module}
+  {EXPORTS}
+}}"#
+        );
+        let dir = user_flake(&format!("exports-{k}"), &lib, &fp, &body);
+        assert_error(&report(&dir, false), msg);
+    }
 }
 
 #[test]
@@ -552,6 +784,11 @@ fn manifest_constraints_reach_the_expansion() {
             assert_error(&report(&dir, with_plugin), msg);
         }
     }
+    // clan-core's types: a constraint of 0 is not a positive integer.
+    let body = "{ machines.web1 = { }; instances.hello = { module.input = \"self\"; roles.server.machines.web1 = { }; }; \
+                modules.hello = { manifest.constraints.maxInstances = 0; roles.server = { }; }; }";
+    let dir = user_flake("constraints-zero", &lib, &fp, body);
+    assert_error(&report(&dir, false), "manifest.constraints.maxInstances");
 }
 
 /// The inventory of `split_definitions_merge_like_one_definition`, in one definition.
@@ -622,7 +859,7 @@ fn split_definitions_merge_like_one_definition() {
     let Some((lib, fp)) = flake_parts() else { return };
     let modules = HELLO;
     let one = user_flake("merge-one", &lib, &fp, &ONE_FILE.replace("HELLO_MODULES", &modules));
-    let split = user_flake_with("merge-split", &lib, &fp, &format!("{{ {modules} }}"), SPLIT_FILES, "");
+    let split = user_flake_with("merge-split", &lib, &fp, &format!("{{ {modules} }}"), "", SPLIT_FILES, "");
     let (a, b) = (report_both(&one), report_both(&split));
     assert_eq!(a, b, "an inventory split over modules gives another result than in one definition");
     // Not vacuous: both instances reached their machines, settings merged across files.
@@ -656,7 +893,7 @@ fn conflicting_definitions_name_their_files() {
     ];
     for (k, (imports, path)) in cases.iter().enumerate() {
         let body = format!("{{ machines.web1 = {{ }}; instances.hello.module.input = \"self\"; {HELLO} }}");
-        let dir = user_flake_with(&format!("conflict-{k}"), &lib, &fp, &body, imports, "");
+        let dir = user_flake_with(&format!("conflict-{k}"), &lib, &fp, &body, "", imports, "");
         for with_plugin in [true, false] {
             let e = report(&dir, with_plugin);
             assert_error(&e, path);
@@ -698,7 +935,7 @@ fn inventory_type_errors_name_the_option_path() {
              roles.server.machines.db2.settings.greeting = \"hi\"; }}; {HELLO} }}"
         );
         let imports = format!("[ {{ _file = \"bad.nix\"; nixInstances = {{ {bad} }}; }} ]");
-        let dir = user_flake_with(&format!("type-error-{k}"), &lib, &fp, &body, &imports, "");
+        let dir = user_flake_with(&format!("type-error-{k}"), &lib, &fp, &body, "", &imports, "");
         for with_plugin in [true, false] {
             let e = report(&dir, with_plugin);
             assert_error(&e, msg);
@@ -744,7 +981,7 @@ fn one_machine_evaluates_no_other_machines_settings_or_results() {
     let more = "flake.a = linesOf config.flake.nixInstances.machines.a; \
                 flake.b = linesOf config.flake.nixInstances.machines.b; \
                 flake.expandedA = config.nixInstances.expanded.machines.a;";
-    let dir = user_flake_with("lazy-machines", &lib, &fp, body, "[ ]", more);
+    let dir = user_flake_with("lazy-sentinels", &lib, &fp, body, "", "[ ]", more);
     for with_plugin in [true, false] {
         let a = flake_eval(with_plugin, &[&format!("path:{}#a", dir.display())]);
         let mut lines: Vec<String> = serde_json::from_value(a.json()).unwrap();

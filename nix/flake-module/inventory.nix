@@ -60,6 +60,30 @@ let
     ])) "nixos";
   } true;
 
+  # Tags, as clan-core types `inventory.tags`: a module with `machines` as an argument, free-form
+  # tag lists, and the computed tags as options whose defaults may be replaced.
+  tagsType = types.submoduleWith {
+    specialArgs.machines = cfg.machines;
+    modules = [
+      {
+        freeformType = types.lazyAttrsOf (types.listOf types.str);
+        options = lib.mapAttrs (
+          tag: pred:
+          mkOption {
+            type = types.listOf types.str;
+            default = builtins.attrNames (lib.filterAttrs (_: pred) cfg.machines);
+            defaultText = lib.literalMD "the ${if tag == "all" then "" else "${tag} "}machines";
+            description = "The `${tag}` tag's machines (computed unless set).";
+          }
+        ) {
+          all = _: true;
+          nixos = m: m.machineClass == "nixos";
+          darwin = m: m.machineClass == "darwin";
+        };
+      }
+    ];
+  };
+
   # ---------------------------------------------------------------------------------------
   # The expansion: it does the structural work (and checks the cross references).
 
@@ -82,9 +106,15 @@ in
       description = "The machines of the inventory.";
     };
     tags = mkOption {
-      type = it.attrsOf it.strings;
+      type = tagsType;
       default = { };
-      description = "Extra tag memberships: tag name -> machine names.";
+      description = ''
+        Extra tag memberships: tag name -> machine names. A module, as clan-core's
+        `inventory.tags`: it may be a function of `machines` (the inventory's machines) and
+        `config` (the tags, including the computed `all`, `nixos` and `darwin`), e.g.
+        `{ machines, ... }: { backup = builtins.attrNames machines; }`. Setting `all`,
+        `nixos` or `darwin` replaces the computed list.
+      '';
     };
     instances = mkOption {
       type = it.attrsOf instanceType;

@@ -39,55 +39,51 @@ let
   inputModules = input: input.clan.modules or { } // input.nixInstances.modules or { };
   hasModules = input: input ? nixInstances.modules || input ? clan.modules;
 
-  # Two flakes are the same when their sources are.
-  sameFlake = a: b: a ? outPath && b ? outPath && toString a.outPath == toString b.outPath;
+  # The canonical reference: the clan-core input by its name is `input = null`. (By name,
+  # so that no input is evaluated to find out.)
+  canonical = ref: if ref.input != null && ref.input == cfg.clanCoreInput then ref // { input = null; } else ref;
 
-  # The canonical reference: an input that is clan-core is `input = null`.
-  canonical =
-    ref:
-    if
-      ref.input != null
-      && ref.input != "self"
-      && cfg.clanCore != null
-      && inputs ? ${ref.input}
-      && sameFlake inputs.${ref.input} cfg.clanCore
-    then
-      ref // { input = null; }
-    else
-      ref;
-
-  # Every source a module may come from: `input` value -> { what; modules; }.
-  sources =
-    lib.optionalAttrs (cfg.clanCore != null && hasModules cfg.clanCore) {
-      "" = {
+  # A source of modules, by `input` value ("" for null): { what; write; modules; }. Only the
+  # source an instance names is evaluated; the others only for an error message.
+  sourceOf =
+    key:
+    if key == "" then
+      {
         what = "clan-core's modules (module.input = null)";
         write = "remove `module.input` (or set it to null)";
         modules = inputModules cfg.clanCore;
-      };
-    }
-    // {
-      self = {
+      }
+    else if key == "self" then
+      {
         what = "this flake's nixInstances.modules (module.input = \"self\")";
         write = "set `module.input = \"self\"`";
         modules = cfg.modules;
+      }
+    else
+      {
+        what = "flake input '${key}' (module.input = \"${key}\")";
+        write = "set `module.input = \"${key}\"`";
+        modules = inputModules inputs.${key};
       };
-    }
-    // lib.mapAttrs (n: input: {
-      what = "flake input '${n}' (module.input = \"${n}\")";
-      write = "set `module.input = \"${n}\"`";
-      modules = inputModules input;
-    }) (lib.filterAttrs (n: input: n != "self" && hasModules input && !(cfg.clanCore != null && sameFlake input cfg.clanCore)) inputs);
+
+  hasClanCore = cfg.clanCore != null && hasModules cfg.clanCore;
 
   keyOf = input: if input == null then "" else input;
 
-  # "; it is in this flake's nixInstances.modules: set `module.input = "self"`", when it is
-  # elsewhere.
+  # "; it is in this flake's nixInstances.modules (…): set `module.input = "self"`", for
+  # each other source that has the name (error messages only: this looks at every input).
   elsewhere =
     name: here:
     let
-      found = builtins.filter (k: k != here && sources.${k}.modules ? ${name}) (attrNames sources);
+      keys =
+        lib.optional hasClanCore ""
+        ++ [ "self" ]
+        ++ builtins.filter (
+          n: n != "self" && n != cfg.clanCoreInput && hasModules inputs.${n}
+        ) (attrNames inputs);
+      found = builtins.filter (k: k != here && (sourceOf k).modules ? ${name}) keys;
     in
-    lib.concatMapStrings (k: "; it is in ${sources.${k}.what}: ${sources.${k}.write}") found;
+    lib.concatMapStrings (k: "; it is in ${(sourceOf k).what}: ${(sourceOf k).write}") found;
 
   resolveModule =
     instanceName: ref:
@@ -99,7 +95,7 @@ let
       ];
       key = keyOf ref.input;
     in
-    if ref.input == null && !(sources ? "") then
+    if ref.input == null && !hasClanCore then
       throw "${at (path ++ [ "input" ])}: module.input is null, which means clan-core's modules, but there is no clan-core flake (no `clan-core` input; set nixInstances.clanCore)${elsewhere ref.name ""}"
     else if ref.input != null && ref.input != "self" && !(inputs ? ${ref.input}) then
       throw "${at (path ++ [ "input" ])}: no flake input named '${ref.input}'${common.didYouMean ref.input (attrNames inputs)}; inputs: ${common.joinNames (attrNames inputs)}"
@@ -107,7 +103,7 @@ let
       throw "${at (path ++ [ "input" ])}: flake input '${ref.input}' has no nixInstances.modules or clan.modules${elsewhere ref.name key}"
     else
       let
-        source = sources.${key};
+        source = sourceOf key;
       in
       if source.modules ? ${ref.name} then
         source.modules.${ref.name}
@@ -164,6 +160,13 @@ let
         (located "nixInstances: the instances of service module '${id}'" {
           module = ref;
           instances = instancesOf instances;
+          # What its perInstance and perMachine results export (service-results.nix).
+          exports = cfg.resultExports.${id};
+          # As clan-core: the module id as `name`, and its error context.
+          _module.args = {
+            name = id;
+            _ctx = [ id ];
+          };
         })
         (located "nixInstances service module '${id}' (${
           at [
@@ -196,10 +199,18 @@ in
         flakes can use them with `module.input = "<this flake's input name>"`.
       '';
     };
+    clanCoreInput = mkOption {
+      type = types.nullOr types.str;
+      default = "clan-core";
+      description = ''
+        The name of the flake input that is clan-core. `module.input = "<this name>"` is the
+        same module as `module.input = null` (one module, one id).
+      '';
+    };
     clanCore = mkOption {
       type = types.nullOr (types.lazyAttrsOf types.raw);
-      default = inputs.clan-core or null;
-      defaultText = lib.literalExpression "inputs.clan-core or null";
+      default = if cfg.clanCoreInput != null then inputs.${cfg.clanCoreInput} or null else null;
+      defaultText = lib.literalExpression "inputs.\${config.nixInstances.clanCoreInput} or null";
       description = ''
         The clan-core flake: its `clan.modules` are the modules of `module.input = null`,
         its `clanLib` is what service modules get as `clanLib`, and its export interfaces

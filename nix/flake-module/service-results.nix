@@ -25,6 +25,9 @@ let
   located = file: m: lib.setDefaultModuleLocation file m;
 
   idOf = i: expanded.instances.${i}.moduleId;
+
+  # [ "b" "a" "b" ] -> { a = null; b = null; } (its names: sorted, each once).
+  setOf = names: builtins.listToAttrs (map (n: lib.nameValuePair n null) names);
   serviceOf = i: services.${idOf i};
   nameOf = id: services.${id}.config.manifest.name;
 
@@ -96,8 +99,7 @@ let
         inherit roles;
         machine = {
           name = m;
-          # the roles the machine has in this instance (the expansion's list: no walk over
-          # every role's members)
+          # Sorted (the expansion's list).
           roles = expanded.machines.${m}.instances.${i}.roles;
         };
         settings = ev.config;
@@ -144,8 +146,8 @@ let
       specialArgs = {
         machine = {
           name = m;
-          # In instance order, then role order; each once.
-          roles = lib.unique (lib.concatMap (i: attrNames (lib.filterAttrs (_: role: role.machines ? ${m}) scoped.${i}.roles)) instances);
+          # Sorted, each once (clan-core's `lib.uniqueStrings`).
+          roles = attrNames (setOf (lib.concatMap (i: expanded.machines.${m}.instances.${i}.roles) instances));
         };
         instances = scoped;
         mkExports = v: {
@@ -168,6 +170,7 @@ let
     i: inst: mapAttrs (r: role: mapAttrs (m: _: runPerInstance i r m) role.machines) inst.roles
   ) expanded.instances;
 
+  # The machines in any instance of module `id`, as a set (values null).
   machinesOf =
     id:
     # The union of the role members' sets, natively (`lib.unique` is quadratic: minutes at
@@ -181,11 +184,12 @@ let
   perMachineResults = mapAttrs (id: _: mapAttrs (m: _: runPerMachine id m) expanded.machines) services;
 
   # ---------------------------------------------------------------------------------------
-  # Exports: each service's own, its perInstance's and its perMachine's (each checked against
-  # its scope), merged by key across services, typed by the export interfaces the exporting
-  # service names in `manifest.exports.out`.
+  # Exports: what a service's perInstance and perMachine results export (each checked against
+  # its scope) joins the service's own `exports` (service-modules.nix defines it there, as
+  # clan-core does); all services' exports are merged by key, typed by the export interfaces
+  # the exporting service names in `manifest.exports.out`.
 
-  serviceExports =
+  resultExports =
     id:
     let
       name = nameOf id;
@@ -216,9 +220,7 @@ let
         )
       ) expanded.modules.${id};
     in
-    lib.zipAttrsWith (_: defs: { imports = defs; }) (
-      [ (mapAttrs (_: v: v) services.${id}.config.exports) ] ++ fromMachines ++ fromInstances
-    );
+    lib.zipAttrsWith (_: defs: { imports = defs; }) (fromMachines ++ fromInstances);
 
   interfaces = mapAttrs (n: v: {
     options.${n} = mkOption {
@@ -229,7 +231,7 @@ let
 
   mergedExports =
     let
-      perService = mapAttrs (id: _: serviceExports id) services;
+      perService = mapAttrs (_: svc: svc.config.exports) services;
       manifests = lib.zipAttrsWith (_: ms: builtins.head ms) (
         lib.mapAttrsToList (id: ex: mapAttrs (_: _: services.${id}.config.manifest) ex) perService
       );
@@ -249,10 +251,12 @@ let
           context = "service '${manifest.name}' may export only under its own name";
         } key;
       in
-      if manifest.exports.out == [ ] then
-        throw "nixInstances: service '${manifest.name}' exports \"${key}\" but names no export interface in `manifest.exports.out`; interfaces: ${available}"
-      else
-        builtins.seq checked { imports = defs ++ enabled; }
+      builtins.seq checked (
+        if manifest.exports.out == [ ] then
+          throw "nixInstances: service '${manifest.name}' exports \"${key}\" but names no export interface in `manifest.exports.out`; interfaces: ${available}"
+        else
+          { imports = defs ++ enabled; }
+      )
     ) (builtins.attrValues perService);
 
   # ---------------------------------------------------------------------------------------
@@ -426,6 +430,13 @@ in
         typed by the export interfaces its service names (`manifest.exports.out`). Service
         modules get it as `exports`.
       '';
+    };
+    resultExports = mkOption {
+      type = types.raw;
+      internal = true;
+      readOnly = true;
+      default = mapAttrs (id: _: resultExports id) services;
+      description = "Per module id, what its perInstance and perMachine results export (scope key -> module).";
     };
     exportInterfaces = mkOption {
       type = types.attrsOf types.deferredModule;

@@ -42,6 +42,10 @@ let
       writeText = builder "writeText";
       writeTextFile = a: placeholderWith [ "writeTextFile" (a.name or "") ] a;
       writeScript = builder "writeScript";
+      writers = lib.genAttrs [ "writePython3Bin" "writePython3" "writeBashBin" "writeBash" ] (
+        w: n: opts: text: placeholderWith [ w n ] { inherit opts text; }
+      );
+      buildPackages = pkgs;
       runCommand = n: env: script: placeholderWith [ "runCommand" n ] { inherit env script; };
       formats = lib.genAttrs [ "json" "yaml" "toml" "ini" "keyValue" ] (f: _: {
         type = lib.types.anything;
@@ -57,7 +61,25 @@ let
     };
 
   inherit (lib) mkOption types;
-  free = types.submodule { freeformType = types.lazyAttrsOf types.anything; };
+
+  # `types.anything`, except that lists from several definitions concatenate (in definition
+  # order), as NixOS's list options do, and sets merge lazily, as submodules do.
+  value = types.anything // {
+    name = "value";
+    merge =
+      loc: defs:
+      let
+        all = pred: builtins.all (d: pred d.value) defs;
+        plainSet = v: builtins.isAttrs v && !(lib.isStringLike v) && v.type or null != "derivation";
+      in
+      if all builtins.isList then
+        (types.listOf value).merge loc defs
+      else if all plainSet then
+        (types.lazyAttrsOf value).merge loc defs
+      else
+        types.anything.merge loc defs;
+  };
+  free = types.submodule { freeformType = types.lazyAttrsOf value; };
   # The few options of clan-core's own NixOS modules (`clan.core.*`) that clan services read
   # back, with made-up values; everything else is free-form.
   stubClanCore = machine: {
@@ -71,17 +93,21 @@ let
               generator = name;
             in
             {
-              freeformType = types.lazyAttrsOf types.anything;
+              freeformType = types.lazyAttrsOf value;
               options.files = mkOption {
                 default = { };
                 type = types.lazyAttrsOf (
                   types.submodule (
                     { name, ... }:
                     {
-                      freeformType = types.lazyAttrsOf types.anything;
+                      freeformType = types.lazyAttrsOf value;
                       options.path = mkOption {
                         type = types.str;
                         default = "/run/clan-compare/vars/${generator}/${name}";
+                      };
+                      options.exists = mkOption {
+                        type = types.bool;
+                        default = true;
                       };
                       options.value = mkOption {
                         type = types.str;
@@ -95,6 +121,7 @@ let
           )
         );
       };
+      networking.internalListenAddresses = mkOption { default = [ ]; };
       state = mkOption {
         default = { };
         type = types.lazyAttrsOf free;
@@ -102,7 +129,7 @@ let
       settings = mkOption {
         default = { };
         type = types.submodule {
-          freeformType = types.lazyAttrsOf types.anything;
+          freeformType = types.lazyAttrsOf value;
           options.directory = mkOption { default = "/clan-compare/directory"; };
           options.domain = mkOption { default = "clan"; };
           options.tld = mkOption { default = "clan"; };
@@ -115,7 +142,7 @@ let
   # NixOS options that clan services read back, with NixOS's defaults (or made-up values);
   # every other option is free-form.
   freeWith = options: types.submodule {
-    freeformType = types.lazyAttrsOf types.anything;
+    freeformType = types.lazyAttrsOf value;
     inherit options;
   };
   opt = default: mkOption { inherit default; };
@@ -127,11 +154,22 @@ let
         domain = opt null;
         fqdn = opt "${machine}.clan-compare";
         nameservers = opt [ ];
+        hosts = opt { };
+        nftables = mkOption { default = { }; type = freeWith { enable = opt false; }; };
+      };
+    };
+    options.security = mkOption {
+      default = { };
+      type = freeWith {
+        pki = mkOption { default = { }; type = freeWith { caBundle = opt "/etc/ssl/certs/ca-certificates.crt"; }; };
       };
     };
     options.services = mkOption {
       default = { };
       type = freeWith {
+        caddy = mkOption { default = { }; type = freeWith { enable = opt false; }; };
+        unbound = mkOption { default = { }; type = freeWith { package = opt (placeholder [ "unbound" ]); }; };
+        nginx = mkOption { default = { }; type = freeWith { enable = opt false; }; };
         userborn = mkOption { default = { }; type = freeWith { enable = opt false; }; };
         loki = mkOption { default = { }; type = freeWith { dataDir = opt "/var/lib/loki"; }; };
         garage = mkOption {
@@ -140,13 +178,20 @@ let
             settings = mkOption { default = { }; type = freeWith { metadata_dir = opt "/var/lib/garage/meta"; data_dir = opt "/var/lib/garage/data"; }; };
           };
         };
-        data-mesher = mkOption { default = { }; type = freeWith { package = opt (placeholder [ "data-mesher" ]); }; };
+        data-mesher = mkOption {
+          default = { };
+          type = freeWith {
+            package = opt (placeholder [ "data-mesher" ]);
+            user = opt "data-mesher";
+            group = opt "data-mesher";
+          };
+        };
       };
     };
   };
 
   stubNixos = {
-    freeformType = lib.types.lazyAttrsOf lib.types.anything;
+    freeformType = types.lazyAttrsOf value;
     config._module.args = {
       inherit pkgs;
       utils = { };

@@ -66,12 +66,15 @@ let
     specialArgs.machines = cfg.machines;
     modules = [
       {
-        freeformType = types.lazyAttrsOf (types.listOf types.str);
+        # `it.strings`: a list defined once is checked with one `all isString`, not merged
+        # item by item (the computed `all` has every machine).
+        freeformType = types.lazyAttrsOf it.strings;
         options = lib.mapAttrs (
           tag: pred:
           mkOption {
-            type = types.listOf types.str;
-            default = builtins.attrNames (lib.filterAttrs (_: pred) cfg.machines);
+            type = it.strings;
+            default =
+              if tag == "all" then builtins.attrNames cfg.machines else builtins.attrNames (lib.filterAttrs (_: pred) cfg.machines);
             defaultText = lib.literalMD "the ${if tag == "all" then "" else "${tag} "}machines";
             description = "The `${tag}` tag's machines (computed unless set).";
           }

@@ -10,16 +10,17 @@
   tags.monitored = [ "web1" "db1" ];
 
   instances = {
-    # borgbackup from clan-core: every machine tagged `backup` is a client, db1 the server.
+    # borgbackup from clan-core (`input = null`, the default, is clan-core's modules, as in
+    # clan): every machine tagged `backup` is a client, db1 the server.
     borgbackup = {
-      module = { name = "borgbackup"; input = "clan-core"; };
+      module.name = "borgbackup";
       roles.client.tags.backup = { };
       roles.server.machines.db1.settings = { directory = "/srv/borg"; };
     };
 
-    # A module of this flake (input = null): web servers greet with per-machine settings.
+    # A module of this flake (`input = "self"`): web servers greet with per-machine settings.
     hello = {
-      module.name = "hello";
+      module = { name = "hello"; input = "self"; };
       roles.server = {
         tags.web.settings = { greeting = "hi from the web tag"; };
         machines.web1.settings = { greeting = "hi from web1"; };
@@ -27,7 +28,7 @@
       };
     };
 
-    # All nixos machines run the monitoring agent.
+    # All nixos machines run the monitoring agent (clan-core's `monitoring`).
     monitoring = {
       roles.agent.tags = [ "nixos" ];
       roles.collector.machines.db1 = { };

@@ -4,6 +4,8 @@
     python3 scripts/bench.py              # all sizes, 5 runs each (builds the plugin first)
     python3 scripts/bench.py --quick      # the smallest size of each function only
     python3 scripts/bench.py --runs 9     # more runs per variant (the median is reported)
+    python3 scripts/bench.py --only flake-parts   # the path users take (scripts/bench_flake_parts.py):
+                                          # needs NIXPKGS_LIB and FLAKE_PARTS; CLAN_CORE adds the anchor
 
 Python 3 standard library only. Writes bench-results/results.json and bench-results/chart.svg,
 and prints a table. docs/benchmarks.md says what is measured and why, and what came out.
@@ -49,6 +51,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from private_nix import private_nix_env, release_plugin  # noqa: E402
+import bench_flake_parts  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -690,7 +693,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="the smallest size of each function only")
     ap.add_argument("--runs", type=int, default=5, help="timed runs per variant (the median is reported; default 5)")
-    ap.add_argument("--only", choices=["instances", "multiService"], help="benchmark one function only")
+    ap.add_argument("--only", choices=["instances", "multiService", "flake-parts"], help="benchmark one path only")
+    ap.add_argument("--fp-before", default=bench_flake_parts.DEFAULT_BEFORE,
+                    help="flake-parts path: also time nix/ as it was at this git ref (`before`); '' for none")
+    ap.add_argument("--fp-clan-runs", type=int, default=1,
+                    help="flake-parts path: runs of clan-core's framework (slow: ~1 min each at 5,000 x 500)")
+    ap.add_argument("--fp-sizes", help="flake-parts path: sizes, e.g. 20x10,5000x500 (default: all three)")
     ap.add_argument("--plugin", help="use this plugin instead of building target/release/libnix_instances.so")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-results"), help="output directory (default bench-results/)")
     ap.add_argument("--keep", action="store_true", help="keep the generated inputs and programs (OUT/work/)")
@@ -723,8 +731,14 @@ def main():
     version = subprocess.run(["nix-instantiate", "--version"], capture_output=True, text=True).stdout.strip()
     nix = Nix(plugin)
     results = []
+    fp_results = None
     started = time.time()
+    load_before = os.getloadavg()
     try:
+        if args.only in (None, "flake-parts"):
+            sizes = [tuple(map(int, x.split("x"))) for x in args.fp_sizes.split(",")] if args.fp_sizes else None
+            fp_results = bench_flake_parts.bench(nix.env, plugin, workdir, args.runs, args.timeout, args.fp_before or None,
+                                                 args.quick, log, clan_runs=args.fp_clan_runs, sizes=sizes)
         for function, label, size, reps, make in cases:
             log(f"== {function} {label}: generating, checking primop == twin, writing the floor")
             d, files, sizes = prepare(nix, function, label, make(), reps, workdir)
@@ -741,6 +755,7 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
 
     checks = targets(results)
+    fp_checks = bench_flake_parts.targets(fp_results)
     doc = {
         "nix": version,
         "plugin": plugin,
@@ -749,21 +764,40 @@ def main():
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "seconds": round(time.time() - started, 1),
         "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
         "results": results,
         "targets": checks,
+        "flake_parts": fp_results,
+        "flake_parts_targets": fp_checks,
     }
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(doc, f, indent=2)
-    svg_chart(results, os.path.join(args.out, "chart.svg"), args.metric)
+    if results:
+        svg_chart(results, os.path.join(args.out, "chart.svg"), args.metric)
+    if fp_results:
+        bench_flake_parts.svg_chart(fp_results, os.path.join(args.out, "chart-flake-parts.svg"))
 
-    print(table(results, args.metric))
+    print(f"load average (1, 5, 15 min) before: {load_before[0]:.1f} {load_before[1]:.1f} {load_before[2]:.1f}; "
+          f"after: {doc['load_average_after'][0]:.1f} {doc['load_average_after'][1]:.1f} {doc['load_average_after'][2]:.1f} "
+          f"on {os.cpu_count()} CPUs (CPU-time ratios within one run are robust to load; wall times are not)\n")
+    if results:
+        print(table(results, args.metric))
+    if fp_results:
+        print(bench_flake_parts.table(fp_results))
+        print("flake-parts targets")
+        for c in fp_checks:
+            met = {True: "met", False: "NOT met", None: "not measured"}[c["met"]]
+            val = f"{c['value_mib']:.0f} MiB" if "value_mib" in c else fmt_ratio(c.get("value"))
+            print(f"  [{met}] {c['target']}: {val}")
+        print()
     if checks:
         print("targets (per call; raw single process and per call without the walk in parentheses)")
         for c in checks:
             print(f"  [{'met' if c['met'] else 'NOT met'}] {c['target']}: {fmt_ratio(c['per_call'])} "
                   f"(raw {fmt_ratio(c['raw'])}, without walk {fmt_ratio(c['without_walk'])})")
         print()
-    print(f"wrote {os.path.join(args.out, 'results.json')} and {os.path.join(args.out, 'chart.svg')}")
+    print(f"wrote {os.path.join(args.out, 'results.json')} and the charts (chart.svg, chart-flake-parts.svg) in {args.out}")
 
 
 if __name__ == "__main__":

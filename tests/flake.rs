@@ -224,10 +224,48 @@ fn other_flake() -> &'static Path {
     })
 }
 
+/// A clan-core stand-in for `inputs.clan-core`: `clan.modules` only.
+fn clan_core_flake() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        write_flake(
+            "clan-core",
+            r#"{
+  outputs = _: {
+    clan.modules.single = {
+      manifest.constraints.maxInstances = 1;
+      roles.r.description = "the only role";
+      perMachine = { machine, instances, ... }: {
+        nixosModule.lines = [ "single perMachine ${machine.name}: ${toString (builtins.attrNames instances)}" ];
+      };
+    };
+  };
+}
+"#,
+        )
+    })
+}
+
 /// A flake-parts flake importing the module, with `body` as the value of `nixInstances`.
-/// Its output `report` evaluates every machine's nixosModule against a one-option stub of
-/// NixOS (`lines`, a list of strings) and lists the modules' locations.
+/// Its output `report` evaluates every machine's nixosModule against a stub of NixOS
+/// (`lines`, a list of strings; `warnings`; `assertions`) and lists the modules' locations.
 fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> PathBuf {
+    user_flake_with(name, nixpkgs_lib, flake_parts, body, "", "[ ]", "")
+}
+
+/// `user_flake` with more inputs (`inputs`: `inputs.<x>.url = …;` lines), more flake-parts
+/// modules (`imports`, a Nix list) and more definitions in the flake's module (`more`, e.g.
+/// `flake.one = linesOf config.flake.nixInstances.machines.a;`; `linesOf` evaluates a
+/// machine's outputs to its `lines`).
+fn user_flake_with(
+    name: &str,
+    nixpkgs_lib: &str,
+    flake_parts: &str,
+    body: &str,
+    inputs: &str,
+    imports: &str,
+    more: &str,
+) -> PathBuf {
     let text = format!(
         r#"{{
   inputs.flake-parts.url = "path:{flake_parts}";
@@ -236,11 +274,25 @@ fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> P
   inputs.nix-instances.url = "path:{repo}";
   inputs.nix-instances.inputs.nixpkgs.follows = "nixpkgs-lib";
   inputs.other.url = "path:{other}";
+  {inputs}
   outputs = inputs@{{ flake-parts, ... }}:
-    flake-parts.lib.mkFlake {{ inherit inputs; }} ({{ lib, config, ... }}: {{
+    flake-parts.lib.mkFlake {{ inherit inputs; }} ({{ lib, config, ... }}:
+    let
+      linesOf = out: (lib.evalModules {{
+        modules = [
+          {{ options.lines = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
+          # what clan-core's framework adds to every machine's modules
+          {{ options.assertions = lib.mkOption {{ type = lib.types.listOf lib.types.raw; default = [ ]; }}; }}
+          {{ options.warnings = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
+          out.nixosModule
+        ];
+      }}).config.lines;
+    in
+    {{
       systems = [ ];
-      imports = [ inputs.nix-instances.flakeModules.default ];
+      imports = [ inputs.nix-instances.flakeModules.default ] ++ {imports};
       nixInstances = {body};
+      {more}
       flake.report = {{
         inherit (inputs.nix-instances.lib) hasPlugin;
         # The expansion without `instances` (settings are not JSON).
@@ -248,12 +300,16 @@ fn user_flake(name: &str, nixpkgs_lib: &str, flake_parts: &str, body: &str) -> P
         machines = lib.mapAttrs (m: out: {{
           files = map (x: x._file) out.nixosModules;
           darwinFiles = map (x: x._file) out.darwinModules;
-          lines = (lib.evalModules {{
+          inherit ((lib.evalModules {{
             modules = [
-              {{ options.lines = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }}; }}
+              {{
+                options.lines = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }};
+                options.warnings = lib.mkOption {{ type = lib.types.listOf lib.types.str; default = [ ]; }};
+                options.assertions = lib.mkOption {{ type = lib.types.listOf lib.types.raw; default = [ ]; }};
+              }}
               out.nixosModule
             ];
-          }}).config.lines;
+          }}).config) lines warnings;
         }}) config.flake.nixInstances.machines;
       }};
     }});
@@ -288,7 +344,7 @@ const INVENTORY: &str = r#"{
   machines.mac1.machineClass = "darwin";
 
   instances.hello = {
-    module.name = "hello";
+    module = { name = "hello"; input = "self"; };
     roles.server.tags.web = { };
     roles.server.settings.greeting = "hi";
     roles.server.machines.web2.settings.port = 8080;
@@ -326,28 +382,25 @@ fn flake_parts_module_gives_the_same_machine_modules_with_and_without_the_plugin
         m.as_object().unwrap().keys().collect::<Vec<_>>(),
         vec!["db1", "mac1", "web1", "web2"]
     );
-    // Module order: per service module id (sorted), perMachine then perInstance per
-    // (instance, role), then the role's extraModules (for the machine's own class).
+    // One module per service module id (sorted); inside, clan-core's order (the clan
+    // comparison, tests/clan.rs, checks it).
+    let files = json!([
+        "nixInstances: service module 'other-greeter' (machine web1)",
+        "nixInstances: service module 'self-hello' (machine web1)",
+    ]);
+    assert_eq!(m["web1"]["files"], files);
+    assert_eq!(m["web1"]["darwinFiles"], files);
+    // clan-core's warnings for a service without role descriptions and readme.
+    let mut warnings: Vec<String> = serde_json::from_value(m["web1"]["warnings"].clone()).unwrap();
+    warnings.sort();
     assert_eq!(
-        m["web1"]["files"],
-        json!([
-            "nixInstances: service module '<clan-core>-hello', perMachine (machine web1)",
-            "nixInstances.instances.hello.roles.server: perInstance (machine web1)",
-            "nixInstances.instances.hello.roles.server.extraModules[0] (machine web1)",
-            "nixInstances: service module 'other-greeter', perMachine (machine web1)",
-            "nixInstances.instances.greet.roles.peer: perInstance (machine web1)",
-        ])
-    );
-    // A darwin machine gets no extraModules in its NixOS list, a NixOS machine none in its
-    // darwin list.
-    assert_eq!(
-        m["web1"]["darwinFiles"],
-        json!([
-            "nixInstances: service module '<clan-core>-hello', perMachine (machine web1)",
-            "nixInstances.instances.hello.roles.server: perInstance (machine web1)",
-            "nixInstances: service module 'other-greeter', perMachine (machine web1)",
-            "nixInstances.instances.greet.roles.peer: perInstance (machine web1)",
-        ])
+        warnings,
+        vec![
+            "Missing description for role 'peer' of clanService 'other/greeter'",
+            "Missing description for role 'server' of clanService 'self/hello'",
+            "Missing manifest.readme for clanService 'other/greeter'",
+            "Missing manifest.readme for clanService 'self/hello'",
+        ]
     );
     // What each machine's NixOS module defines (sorted: the order of list definitions is
     // the module system's business).
@@ -374,6 +427,7 @@ fn flake_parts_module_exposes_the_raw_expansion() {
   machines.web1.tags = [ "web" ];
   machines.db1 = { };
   instances.hello = {
+    module.input = "self";
     roles.server.tags = [ "web" ];
     roles.client.tags.nosuch = { };
   };
@@ -391,7 +445,7 @@ fn flake_parts_module_exposes_the_raw_expansion() {
                 "db1": { "instances": {}, "tags": ["all", "nixos"] },
                 "web1": { "instances": { "hello": { "roles": ["server"] } }, "tags": ["all", "nixos", "web"] },
             },
-            "modules": { "<clan-core>-hello": ["hello"] },
+            "modules": { "self-hello": ["hello"] },
             "tags": { "all": ["db1", "web1"], "darwin": [], "nixos": ["db1", "web1"], "web": ["web1"] },
             "warnings": ["instances.hello.roles.client.tags.nosuch: tag 'nosuch' matches no machine; tags in use: all, nixos, web"],
         })
@@ -425,6 +479,7 @@ fn settings_merge_through_the_role_interface() {
   machines.web1.tags = [ "web" "eu" ];
   machines.web2.tags = [ "web" ];
   instances.hello = {{
+    module.input = "self";
     roles.server.settings = {{ greeting = lib.mkDefault "role"; words = [ "role" ]; }};
     roles.server.tags.web.settings = {{ words = [ "web" ]; }};
     roles.server.tags.eu.settings = {{ words = [ "eu" ]; port = 443; }};
@@ -460,7 +515,7 @@ fn settings_merge_through_the_role_interface() {
 fn settings_errors_name_the_option_path() {
     let Some((lib, fp)) = flake_parts() else { return };
     let wrong = format!(
-        "{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1.settings.greeting = 42; {HELLO} }}"
+        "{{ machines.web1 = {{ }}; instances.hello.module.input = \"self\"; instances.hello.roles.server.machines.web1.settings.greeting = 42; {HELLO} }}"
     );
     let dir = user_flake("settings-type-error", &lib, &fp, &wrong);
     for with_plugin in [true, false] {
@@ -468,7 +523,7 @@ fn settings_errors_name_the_option_path() {
         assert_error(&e, "nixInstances.instances.hello.roles.server.machines.web1.settings.greeting");
         assert_error(&e, "is not of type `string'");
     }
-    let unset = format!("{{ machines.web1 = {{ }}; instances.hello.roles.server.machines.web1 = {{ }}; {HELLO} }}");
+    let unset = format!("{{ machines.web1 = {{ }}; instances.hello.module.input = \"self\"; instances.hello.roles.server.machines.web1 = {{ }}; {HELLO} }}");
     let dir = user_flake("settings-unset", &lib, &fp, &unset);
     assert_error(
         &report(&dir, false),
@@ -481,28 +536,43 @@ fn module_resolution_errors_list_what_exists() {
     let Some((lib, fp)) = flake_parts() else { return };
     let cases = [
         (
-            "instances.hello.module.input = \"othr\";",
+            "instances.hello.module = { name = \"hello\"; input = \"othr\"; };",
             "nixInstances.instances.hello.module.input: no flake input named 'othr' (did you mean 'other'?); \
              inputs: flake-parts, nix-instances, nixpkgs-lib, other, self",
         ),
         (
-            "instances.hello.module.name = \"helo\";",
-            "nixInstances.instances.hello.module.name: nixInstances.modules has no module named 'helo' \
-             (did you mean 'hello'?); its modules: hello",
+            "instances.hello.module = { name = \"helo\"; input = \"self\"; };",
+            "nixInstances.instances.hello.module.name: this flake's nixInstances.modules (module.input = \"self\") \
+             has no module named 'helo' (did you mean 'hello'?); its modules: hello",
         ),
         (
             "instances.hello.module = { name = \"gretter\"; input = \"other\"; };",
-            "nixInstances.instances.hello.module.name: flake input 'other' has no module named 'gretter' \
-             (did you mean 'greeter'?); its modules: greeter, legacy",
+            "nixInstances.instances.hello.module.name: flake input 'other' (module.input = \"other\") has no module \
+             named 'gretter' (did you mean 'greeter'?); its modules: greeter, legacy",
         ),
         (
-            "instances.hello.module.input = \"flake-parts\";",
-            "nixInstances.instances.hello.module.input: flake input 'flake-parts' has no nixInstances.modules or clan.modules",
+            "instances.hello.module = { name = \"hello\"; input = \"flake-parts\"; };",
+            "nixInstances.instances.hello.module.input: flake input 'flake-parts' has no nixInstances.modules or \
+             clan.modules; it is in this flake's nixInstances.modules (module.input = \"self\"): set `module.input = \"self\"`",
+        ),
+        // `input = null` is clan-core's modules, as in clan-core; this flake has no clan-core.
+        (
+            "instances.hello.module.name = \"hello\";",
+            "nixInstances.instances.hello.module.input: module.input is null, which means clan-core's modules, but \
+             there is no clan-core flake (no `clan-core` input; set nixInstances.clanCore); it is in this flake's \
+             nixInstances.modules (module.input = \"self\"): set `module.input = \"self\"`",
+        ),
+        // The name exists, but elsewhere: the error says which `input` to write.
+        (
+            "instances.hello.module = { name = \"greeter\"; input = \"self\"; };",
+            "nixInstances.instances.hello.module.name: this flake's nixInstances.modules (module.input = \"self\") \
+             has no module named 'greeter'; it is in flake input 'other' (module.input = \"other\"): set \
+             `module.input = \"other\"`; its modules: hello",
         ),
         // Checked by the expansion against the module's roles: the same message either way.
         (
-            "instances.hello.roles.srever.machines.web1 = { };",
-            "instances.hello.roles.srever: module '<clan-core>-hello' has no role 'srever' (did you mean 'server'?); \
+            "instances.hello.module.input = \"self\"; instances.hello.roles.srever.machines.web1 = { };",
+            "instances.hello.roles.srever: module 'self-hello' has no role 'srever' (did you mean 'server'?); \
              its roles: server",
         ),
     ];
@@ -523,6 +593,172 @@ fn module_resolution_errors_list_what_exists() {
 }
 
 #[test]
+fn one_module_has_one_id() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let clan_core = format!("inputs.clan-core.url = \"path:{}\";", clan_core_flake().display());
+    // `input = null` and `input = "clan-core"` (the clan-core flake itself) are one module:
+    // one id, so maxInstances = 1 sees both instances.
+    let body = "{ machines.web1 = { }; \
+                instances.a = { module.name = \"single\"; roles.r.machines.web1 = { }; }; \
+                instances.b = { module = { name = \"single\"; input = \"clan-core\"; }; roles.r.machines.web1 = { }; }; }";
+    let dir = user_flake_with("one-id-two-refs", &lib, &fp, body, &clan_core, "[ ]", "");
+    for with_plugin in [true, false] {
+        assert_error(&report(&dir, with_plugin), "instances.b: module '<clan-core>-single' allows at most 1 instances; used by a, b");
+    }
+    // One instance through the input name: the module's id is clan-core's, perMachine runs once.
+    let body = "{ machines.web1 = { }; \
+                instances.b = { module = { name = \"single\"; input = \"clan-core\"; }; roles.r.machines.web1 = { }; }; }";
+    let dir = user_flake_with("one-id", &lib, &fp, body, &clan_core, "[ ]", "");
+    let r = report_both(&dir);
+    assert_eq!(r["expanded"]["modules"], json!({ "<clan-core>-single": ["b"] }));
+    assert_eq!(r["machines"]["web1"]["lines"], json!(["single perMachine web1: b"]));
+    // `input = null` with a clan-core input: clan-core's module.
+    let body = "{ machines.web1 = { }; instances.a = { module.name = \"single\"; roles.r.machines.web1 = { }; }; }";
+    let dir = user_flake_with("clan-core-default", &lib, &fp, body, &clan_core, "[ ]", "");
+    assert_eq!(report_both(&dir)["machines"]["web1"]["lines"], json!(["single perMachine web1: a"]));
+    // Resolving evaluates only the source named: an input whose outputs throw, and clan-core
+    // itself, are not touched when the modules come from this flake and `other`.
+    let inputs = format!("{clan_core} inputs.unused.url = \"path:{}\";", throwing_nixpkgs().display());
+    let body = "{ machines.web1 = { }; \
+                instances.g = { module = { name = \"greeter\"; input = \"other\"; }; roles.peer.machines.web1 = { }; }; }";
+    let dir = user_flake_with("resolve-lazily", &lib, &fp, body, &inputs, "[ ]", "");
+    assert_eq!(report_both(&dir)["machines"]["web1"]["lines"], json!(["greeter/g/web1: hello"]));
+}
+
+#[test]
+fn one_machine_evaluates_only_its_own_settings_and_modules() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let body = format!(
+        r#"{{
+  machines.web1 = {{ }};
+  machines.web2 = {{ }};
+  instances.hello = {{
+    module.input = "self";
+    roles.server.machines.web1.settings.greeting = "hi";
+    roles.server.machines.web2.settings = throw "web2's settings were evaluated";
+  }};
+  instances.solo = {{
+    module = {{ name = "hello"; input = "self"; }};
+    roles.server.machines.web2.settings.greeting = throw "solo's settings were evaluated";
+    roles.server.extraModules = [ (throw "solo's extraModules were evaluated") ];
+  }};
+  {HELLO}
+}}"#
+    );
+    let dir = user_flake("lazy-machines", &lib, &fp, &body);
+    for with_plugin in [true, false] {
+        let e = flake_eval(with_plugin, &[&format!("path:{}#report.machines.web1.lines", dir.display())]);
+        let lines = e.json();
+        assert_eq!(lines.as_array().unwrap().len(), 2, "{lines}");
+        // The sentinels are real: web2 does evaluate them.
+        let e = flake_eval(with_plugin, &[&format!("path:{}#report.machines.web2.lines", dir.display())]);
+        assert_error(&e, "were evaluated");
+    }
+}
+
+#[test]
+fn tags_may_be_a_module_of_the_machines() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    // As clan-core's `inventory.tags`: `machines` as an argument, `config` the tags with the
+    // computed ones; setting a computed tag replaces it.
+    let body = r#"{
+  machines.web1 = { };
+  machines.mac1.machineClass = "darwin";
+  tags = { config, machines, ... }: {
+    backup = builtins.attrNames machines;
+    notMac = builtins.filter (m: m != "mac1") config.all;
+    darwin = [ ];
+  };
+}"#;
+    let dir = user_flake("tags-module", &lib, &fp, body);
+    let r = report_both(&dir);
+    assert_eq!(
+        r["expanded"]["tags"],
+        json!({ "all": ["mac1", "web1"], "backup": ["mac1", "web1"], "darwin": [], "nixos": ["web1"], "notMac": ["web1"] })
+    );
+}
+
+/// An exporting and a reading service, and an export interface of this flake.
+const EXPORTS: &str = r#"
+  exportInterfaces.net = { lib, ... }: {
+    options.priority = lib.mkOption { type = lib.types.int; default = 1; };
+  };
+  modules.exporter = { config, lib, ... }: {
+    manifest.name = "exporter";
+    manifest.exports.out = [ "net" ];
+    exports = lib.mapAttrs' (i: _: lib.nameValuePair "exporter:${i}::" { net.priority = 7; }) config.instances;
+    roles.peer.perInstance = { mkExports, machine, ... }: {
+      exports = mkExports { net.priority = builtins.stringLength machine.name; };
+    };
+    perMachine = { mkExports, ... }: {
+      exports = mkExports { net = { }; };
+      # The service's own `exports` holds its results' exports too, as in clan-core.
+      nixosModule.lines = [ "own: ${toString (builtins.attrNames config.exports)}" ];
+    };
+  };
+  modules.reader.roles.peer.perInstance = { exports, ... }: {
+    nixosModule.lines = lib.mapAttrsToList (k: e: "${k}=${toString e.net.priority}") exports;
+  };
+"#;
+
+#[test]
+fn exports_reach_every_service() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let body = format!(
+        r#"{{
+  machines.a = {{ }};
+  machines.bb = {{ }};
+  instances.e = {{ module = {{ name = "exporter"; input = "self"; }}; roles.peer.machines = {{ a = {{ }}; bb = {{ }}; }}; }};
+  instances.r = {{ module = {{ name = "reader"; input = "self"; }}; roles.peer.machines.a = {{ }}; }};
+  {EXPORTS}
+}}"#
+    );
+    let dir = user_flake("exports", &lib, &fp, &body);
+    let r = report_both(&dir);
+    let mut lines: Vec<String> = serde_json::from_value(r["machines"]["a"]["lines"].clone()).unwrap();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            "exporter:::a=1",
+            "exporter:::bb=1",
+            "exporter:e::=7",
+            "exporter:e:peer:a=1",
+            "exporter:e:peer:bb=2",
+            "own: exporter:::a exporter:::bb exporter:e:: exporter:e:peer:a exporter:e:peer:bb",
+        ]
+    );
+    // Exports are checked against their scope and the service's interfaces.
+    let cases = [
+        (
+            "modules.bad.roles.peer.perInstance = { ... }: { exports.\"exporter:e:peer:a\".net = { }; };",
+            "export scope key \"exporter:e:peer:a\" has service name 'exporter', expected 'bad'",
+        ),
+        (
+            "modules.bad.roles.peer.perInstance = { mkExports, ... }: { exports = mkExports { net = { }; }; };",
+            "service 'bad' exports \"bad:b:peer:a\" but names no export interface in `manifest.exports.out`",
+        ),
+        (
+            "modules.bad = { manifest.exports.out = [ \"nett\" ]; roles.peer.perInstance = { mkExports, ... }: { exports = mkExports { net = { }; }; }; };",
+            "service 'bad' exports through the interface 'nett' (manifest.exports.out), which does not exist (did you mean 'net'?); interfaces: net",
+        ),
+    ];
+    for (k, (module, msg)) in cases.iter().enumerate() {
+        let body = format!(
+            r#"{{
+  machines.a = {{ }};
+  instances.b = {{ module = {{ name = "bad"; input = "self"; }}; roles.peer.machines.a = {{ }}; }};
+  instances.r = {{ module = {{ name = "reader"; input = "self"; }}; roles.peer.machines.a = {{ }}; }};
+  {module}
+  {EXPORTS}
+}}"#
+        );
+        let dir = user_flake(&format!("exports-{k}"), &lib, &fp, &body);
+        assert_error(&report(&dir, false), msg);
+    }
+}
+
+#[test]
 fn manifest_constraints_reach_the_expansion() {
     let Some((lib, fp)) = flake_parts() else { return };
     let module = r#"modules.hello = {
@@ -532,13 +768,13 @@ fn manifest_constraints_reach_the_expansion() {
   };"#;
     let cases = [
         (
-            "instances.a = { module.name = \"hello\"; roles.server.machines.web1 = { }; }; \
-             instances.b = { module.name = \"hello\"; roles.server.machines.web1 = { }; };",
-            "instances.b: module '<clan-core>-hello' allows at most 1 instances; used by a, b",
+            "instances.a = { module = { name = \"hello\"; input = \"self\"; }; roles.server.machines.web1 = { }; }; \
+             instances.b = { module = { name = \"hello\"; input = \"self\"; }; roles.server.machines.web1 = { }; };",
+            "instances.b: module 'self-hello' allows at most 1 instances; used by a, b",
         ),
         (
-            "instances.hello.roles.server.machines = { web1 = { }; web2 = { }; };",
-            "instances.hello.roles.server: module '<clan-core>-hello' needs at most 1 machines in role 'server', got 2",
+            "instances.hello = { module.input = \"self\"; roles.server.machines = { web1 = { }; web2 = { }; }; };",
+            "instances.hello.roles.server: module 'self-hello' needs at most 1 machines in role 'server', got 2",
         ),
     ];
     for (k, (inst, msg)) in cases.iter().enumerate() {
@@ -547,6 +783,214 @@ fn manifest_constraints_reach_the_expansion() {
         for with_plugin in [true, false] {
             assert_error(&report(&dir, with_plugin), msg);
         }
+    }
+    // clan-core's types: a constraint of 0 is not a positive integer.
+    let body = "{ machines.web1 = { }; instances.hello = { module.input = \"self\"; roles.server.machines.web1 = { }; }; \
+                modules.hello = { manifest.constraints.maxInstances = 0; roles.server = { }; }; }";
+    let dir = user_flake("constraints-zero", &lib, &fp, body);
+    assert_error(&report(&dir, false), "manifest.constraints.maxInstances");
+}
+
+/// The inventory of `split_definitions_merge_like_one_definition`, in one definition.
+const ONE_FILE: &str = r#"{
+  machines.web1.tags = [ "web" "eu" ];
+  machines.web2 = { tags = [ "web" ]; deploy.targetHost = "web2.example.org"; };
+  machines.db1 = { };
+  machines.mac1.machineClass = "darwin";
+  instances.hello = {
+    module.input = "self";
+    roles.server.tags = [ "web" ];
+    roles.server.settings.greeting = lib.mkDefault "hi";
+    roles.server.machines.db1.settings = { greeting = "db"; words = [ "db" ]; };
+    roles.server.machines.mac1 = { };
+  };
+  instances.other = {
+    module = { name = "hello"; input = "self"; };
+    roles.server.machines.web1.settings.port = 8080;
+    roles.server.tags.eu.settings.words = [ "eu" ];
+    roles.server.settings.greeting = "other";
+  };
+  HELLO_MODULES
+}"#;
+
+/// The same inventory over four modules (`_file` names them), with mkIf, mkMerge and
+/// mkDefault at several levels.
+const SPLIT_FILES: &str = r#"[
+  {
+    _file = "machines-a.nix";
+    nixInstances.machines = {
+      web1.tags = [ "web" ];
+      web2.deploy.targetHost = "web2.example.org";
+      db1 = { };
+    };
+  }
+  ({ lib, ... }: {
+    _file = "machines-b.nix";
+    nixInstances.machines.web1.tags = lib.mkIf true [ "eu" ];
+    nixInstances.machines.web2 = lib.mkMerge [ { tags = [ "web" ]; } { machineClass = lib.mkDefault "nixos"; } ];
+    nixInstances.machines.mac1 = lib.mkIf true { machineClass = "darwin"; };
+  })
+  ({ lib, ... }: {
+    _file = "hello.nix";
+    nixInstances.instances.hello = {
+      module.input = lib.mkDefault "self";
+      roles.server.tags = [ "web" ];
+      roles.server.machines.db1.settings.greeting = "db";
+    };
+    nixInstances.instances.other.roles.server = lib.mkIf false { machines.web2 = { }; };
+  })
+  ({ lib, ... }: {
+    _file = "more.nix";
+    nixInstances.instances.hello.roles.server = {
+      settings.greeting = lib.mkDefault "hi";
+      machines.db1.settings.words = [ "db" ];
+      machines.mac1 = { };
+    };
+    nixInstances.instances.other = lib.mkMerge [
+      { module = { name = "hello"; input = "self"; }; }
+      { roles.server.machines.web1.settings.port = 8080; roles.server.settings.greeting = "other"; }
+      { roles.server.tags.eu.settings.words = [ "eu" ]; }
+    ];
+  })
+]"#;
+
+#[test]
+fn split_definitions_merge_like_one_definition() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let modules = HELLO;
+    let one = user_flake("merge-one", &lib, &fp, &ONE_FILE.replace("HELLO_MODULES", &modules));
+    let split = user_flake_with("merge-split", &lib, &fp, &format!("{{ {modules} }}"), "", SPLIT_FILES, "");
+    let (a, b) = (report_both(&one), report_both(&split));
+    assert_eq!(a, b, "an inventory split over modules gives another result than in one definition");
+    // Not vacuous: both instances reached their machines, settings merged across files.
+    let web1: Vec<String> = serde_json::from_value(a["machines"]["web1"]["lines"].clone()).unwrap();
+    assert!(web1.iter().any(|l| l.contains("\"port\":8080") && l.contains("\"words\":[\"eu\"]")), "{web1:?}");
+    let db1: Vec<String> = serde_json::from_value(a["machines"]["db1"]["lines"].clone()).unwrap();
+    assert!(db1.iter().any(|l| l.contains("\"greeting\":\"db\"") && l.contains("\"words\":[\"db\"]")), "{db1:?}");
+    assert_eq!(a["expanded"]["machines"]["web1"]["tags"], json!(["all", "eu", "nixos", "web"]));
+    assert_eq!(a["expanded"]["machines"]["mac1"]["tags"], json!(["all", "darwin"]));
+}
+
+#[test]
+fn conflicting_definitions_name_their_files() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let cases = [
+        (
+            r#"[ { _file = "a.nix"; nixInstances.instances.hello.module.name = "hello"; }
+                { _file = "b.nix"; nixInstances.instances.hello.module.name = "other"; } ]"#,
+            "nixInstances.instances.hello.module.name",
+        ),
+        (
+            r#"[ { _file = "a.nix"; nixInstances.machines.web1.machineClass = "nixos"; }
+                { _file = "b.nix"; nixInstances.machines.web1.machineClass = "darwin"; } ]"#,
+            "nixInstances.machines.web1.machineClass",
+        ),
+        (
+            r#"[ { _file = "a.nix"; nixInstances.instances.hello.module.input = "self"; }
+                { _file = "b.nix"; nixInstances.instances.hello.module.input = "other"; } ]"#,
+            "nixInstances.instances.hello.module.input",
+        ),
+    ];
+    for (k, (imports, path)) in cases.iter().enumerate() {
+        let body = format!("{{ machines.web1 = {{ }}; instances.hello.module.input = \"self\"; {HELLO} }}");
+        let dir = user_flake_with(&format!("conflict-{k}"), &lib, &fp, &body, "", imports, "");
+        for with_plugin in [true, false] {
+            let e = report(&dir, with_plugin);
+            assert_error(&e, path);
+            assert_error(&e, "a.nix");
+            assert_error(&e, "b.nix");
+        }
+    }
+}
+
+#[test]
+fn inventory_type_errors_name_the_option_path() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let cases = [
+        // Checked by the option types, with the option path and the defining file.
+        ("instances.web.roles.server.machines.db2 = 5;", "nixInstances.instances.web.roles.server.machines.db2"),
+        ("instances.web.roles.server.machines = [ \"db2\" ];", "nixInstances.instances.web.roles.server.machines"),
+        ("machines.db2.tags = \"web\";", "nixInstances.machines.db2.tags"),
+        ("machines.db2.tags = [ 1 ];", "nixInstances.machines.db2.tags"),
+        ("machines.db2.machineClass = \"windows\";", "nixInstances.machines.db2.machineClass"),
+        ("instances.web.module.name = 1;", "nixInstances.instances.web.module.name"),
+        ("instances.web.roles.server.tags = 1;", "nixInstances.instances.web.roles.server.tags"),
+        ("instances.web.roles.server.settings = 1;", "nixInstances.instances.web.roles.server.settings"),
+        ("tags.web = \"db2\";", "nixInstances.tags.web"),
+        // Unknown attributes: the option path, a did-you-mean, the file.
+        (
+            "instances.web.rolez = { };",
+            "The option `nixInstances.instances.web.rolez' does not exist (did you mean 'roles'?)",
+        ),
+        (
+            "instances.web.roles.server.machines.db2.setings = { };",
+            "The option `nixInstances.instances.web.roles.server.machines.db2.setings' does not exist (did you mean 'settings'?)",
+        ),
+        // Cross references: the expansion's own check, with its path.
+        ("instances.web.roles.server.machines.db3 = { };", "instances.web.roles.server.machines.db3: no machine named 'db3' (did you mean 'db2'?)"),
+    ];
+    for (k, (bad, msg)) in cases.iter().enumerate() {
+        let body = format!(
+            "{{ machines.db2 = {{ }}; instances.web = {{ module = {{ name = \"hello\"; input = \"self\"; }}; \
+             roles.server.machines.db2.settings.greeting = \"hi\"; }}; {HELLO} }}"
+        );
+        let imports = format!("[ {{ _file = \"bad.nix\"; nixInstances = {{ {bad} }}; }} ]");
+        let dir = user_flake_with(&format!("type-error-{k}"), &lib, &fp, &body, "", &imports, "");
+        for with_plugin in [true, false] {
+            let e = report(&dir, with_plugin);
+            assert_error(&e, msg);
+            if !msg.contains("no machine named") {
+                assert_error(&e, "bad.nix");
+            }
+        }
+    }
+}
+
+#[test]
+fn one_machine_evaluates_no_other_machines_settings_or_results() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    // Everything of machine `b` throws; so do the structure's leaves the expansion never
+    // needs (a freeform machine attribute, role settings of a role `a` is not in).
+    let body = r#"{
+  machines.a = { };
+  machines.b = { tags = [ "bees" ]; deploy = throw "sentinel: machines.b.deploy"; };
+  instances.s = {
+    module.input = "self";
+    roles.server.machines.a.settings.greeting = "a";
+    roles.server.machines.b.settings = throw "sentinel: settings of b";
+    roles.server.tags.bees.settings = throw "sentinel: tag settings of b";
+    roles.server.extraModules = [ ];
+    roles.client.machines.b.settings = throw "sentinel: client settings of b";
+    roles.client.settings = throw "sentinel: client role settings";
+    roles.client.extraModules = throw "sentinel: client extraModules";
+  };
+  instances.onlyB = {
+    module = { name = "s"; input = "self"; };
+    roles.server.tags = [ "bees" ];
+    roles.server.settings = throw "sentinel: onlyB settings";
+  };
+  modules.s = {
+    roles.server.interface = { lib, ... }: { options.greeting = lib.mkOption { type = lib.types.str; }; };
+    roles.server.perInstance = { machine, settings, ... }:
+      if machine.name == "b" then throw "sentinel: perInstance of b" else { nixosModule.lines = [ "server ${machine.name}: ${settings.greeting}" ]; };
+    roles.client.perInstance = { machine, ... }: throw "sentinel: client perInstance of ${machine.name}";
+    perMachine = { machine, ... }:
+      if machine.name == "b" then throw "sentinel: perMachine of b" else { nixosModule.lines = [ "perMachine ${machine.name}" ]; };
+  };
+}"#;
+    let more = "flake.a = linesOf config.flake.nixInstances.machines.a; \
+                flake.b = linesOf config.flake.nixInstances.machines.b; \
+                flake.expandedA = config.nixInstances.expanded.machines.a;";
+    let dir = user_flake_with("lazy-sentinels", &lib, &fp, body, "", "[ ]", more);
+    for with_plugin in [true, false] {
+        let a = flake_eval(with_plugin, &[&format!("path:{}#a", dir.display())]);
+        let mut lines: Vec<String> = serde_json::from_value(a.json()).unwrap();
+        lines.sort();
+        assert_eq!(lines, vec!["perMachine a", "server a: a"]);
+        let e = flake_eval(with_plugin, &[&format!("path:{}#expandedA", dir.display())]);
+        assert_eq!(e.json()["instances"], json!({ "s": { "roles": ["server"] } }));
+        // The sentinels are live: machine b's module reaches them.
+        assert_error(&flake_eval(with_plugin, &[&format!("path:{}#b", dir.display())]), "sentinel:");
     }
 }
 

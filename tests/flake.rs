@@ -155,6 +155,8 @@ fn flake_per_system_outputs_are_wired_to_nixpkgs() {
         pkgs = {{
           inherit (lib) lib;
           stdenv.hostPlatform = {{ inherit system; extensions.sharedLibrary = "${{if lib.lib.hasSuffix "darwin" system then ".dylib" else ".so"}}"; }};
+          stdenv.buildPlatform.canExecute = _: true;
+          installShellFiles = "installShellFiles";
           rustPlatform.buildRustPackage = a: a // {{ type = "derivation"; name = a.pname; }};
           nix = {{ name = "nix-stub"; dev = "nix-stub-dev"; }};
           pkg-config = "pkg-config"; boost = "boost"; nlohmann_json = "nlohmann_json"; boehmgc = "boehmgc";

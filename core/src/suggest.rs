@@ -1,5 +1,9 @@
 //! "Did you mean …?" for misspelt names.
 
+/// Names longer than this (in bytes) get no suggestion: past a short name a suggestion is of
+/// no use, and the distance grows with the product of the lengths.
+pub const MAX_SUGGESTED_LEN: usize = 64;
+
 /// Levenshtein distance between two byte strings.
 pub fn distance(a: &[u8], b: &[u8]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -16,18 +20,29 @@ pub fn distance(a: &[u8], b: &[u8]) -> usize {
 }
 
 /// The candidate closest to `name`, if one is close enough: distance at most
-/// `max(2, len(name) / 3)`; ties go to the alphabetically smallest.
+/// `max(2, len(name) / 3)`; ties go to the alphabetically smallest. None for a name longer than
+/// [`MAX_SUGGESTED_LEN`]. A candidate whose length alone puts it out of reach (or farther than
+/// the best so far) is not measured, so the work per candidate is bounded too.
 pub fn closest<'a, I>(name: &[u8], candidates: I) -> Option<&'a [u8]>
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
+    if name.len() > MAX_SUGGESTED_LEN {
+        return None;
+    }
     let bound = (name.len() / 3).max(2);
-    candidates
-        .into_iter()
-        .map(|c| (distance(name, c), c))
-        .filter(|(d, _)| *d <= bound)
-        .min()
-        .map(|(_, c)| c)
+    let mut best: Option<(usize, &'a [u8])> = None;
+    for c in candidates {
+        let reach = best.map_or(bound, |(d, _)| d);
+        if c.len().abs_diff(name.len()) > reach {
+            continue;
+        }
+        let d = distance(name, c);
+        if d <= bound && best.map_or(true, |b| (d, c) < b) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 /// ` (did you mean 'x'?)`, or nothing.
@@ -74,5 +89,16 @@ mod tests {
         assert_eq!(did_you_mean(b"wab1", c.iter().copied()), " (did you mean 'web1'?)");
         assert_eq!(join_names(Vec::<&[u8]>::new()), "(none)");
         assert_eq!(join_names(vec![&b"b"[..], b"a", b"b"]), "a, b");
+    }
+
+    #[test]
+    fn long_names_get_no_suggestion() {
+        let long = vec![b'a'; MAX_SUGGESTED_LEN + 1];
+        let near = vec![b'a'; MAX_SUGGESTED_LEN];
+        assert_eq!(closest(&long, [near.as_slice()]), None);
+        assert_eq!(closest(&near, [long.as_slice()]), Some(long.as_slice()));
+        // a megabyte-long name among long candidates: no distance is computed
+        let huge = vec![b'x'; 1 << 20];
+        assert_eq!(did_you_mean(&huge, vec![huge.as_slice(); 1000]), "");
     }
 }

@@ -105,11 +105,17 @@ let
     else
       elemAt (foldl' step row0 (genList (i: i) n)) m;
 
+  # Names longer than this (bytes) get no suggestion (docs/contract.md, "Did you mean").
+  maxSuggestedLength = 64;
+
   # The best suggestion for `x` among `candidates` (a list of strings), or null.
   # Candidates at the smallest distance d with d <= max(2, len(x) / 3); alphabetically
-  # smallest of those.
+  # smallest of those. None for a name longer than `maxSuggestedLength`.
   suggest =
     x: candidates:
+    if stringLength x > maxSuggestedLength then
+      null
+    else
     let
       lx = stringLength x;
       bound = max 2 (lx / 3);

@@ -101,6 +101,12 @@ int64_t Ctx::integer(uint32_t i) const { return compat::integer(*get(i)); }
 
 bool Ctx::boolean(uint32_t i) const { return compat::boolean(*get(i)); }
 
+bool Ctx::has_context(uint32_t i) const
+{
+    auto & v = *get(i);
+    return v.type() == nix::nString && compat::has_context(v);
+}
+
 uint32_t Ctx::symbol(rust::Slice<const uint8_t> name)
 {
     symbols.push_back(state.symbols.create(view(name)));
@@ -135,6 +141,15 @@ uint32_t Ctx::make_string(rust::Slice<const uint8_t> s)
     return add(v);
 }
 
+uint32_t Ctx::make_string_with_context(rust::Slice<const uint8_t> s, uint32_t context_of)
+{
+    auto & from = *get(context_of);
+    auto v = state.allocValue();
+    compat::make_string(state, *v, view(s));
+    if (from.type() == nix::nString) compat::share_context(*v, from);
+    return add(v);
+}
+
 uint32_t Ctx::make_list(rust::Slice<const uint32_t> items)
 {
     auto v = state.allocValue();
@@ -155,6 +170,11 @@ uint32_t Ctx::make_attrs(rust::Slice<const uint32_t> syms, rust::Slice<const uin
 void Ctx::warn(rust::Slice<const uint8_t> message) const
 {
     compat::warn(std::string(view(message)));
+}
+
+void Ctx::check_interrupt() const
+{
+    compat::check_interrupt();
 }
 
 // ---- the primops ------------------------------------------------------------------------------
@@ -247,6 +267,14 @@ static bool register_primops()
             "its primops are not registered. Rebuild it against the Nix that loads it "
             "(the flake's packages and NixOS module do so).\n",
             built.c_str(), compat::running_version().c_str());
+        return false;
+    }
+    // Another copy of the plugin (another file, another version) may have registered first:
+    // two registrations would give `builtins` each name twice. The first copy keeps them.
+    if (compat::primop_registered("__nixInstancesVersion")) {
+        compat::warn("nix-instances: another copy of the plugin is loaded already (plugin-files names two); "
+                     "this one (version " + std::string(crate_version().data(), crate_version().size()) +
+                     ") steps aside and registers nothing");
         return false;
     }
     compat::register_primop("__nixInstancesVersion", {}, 0,

@@ -29,6 +29,9 @@ let
     zipAttrsWith
     ;
   inherit (C)
+    checkName
+    checkNames
+    isName
     typeError
     missing
     errorAt
@@ -45,10 +48,13 @@ let
 
   checkSet = path: v: isAttrs v || typeError path "a set" v;
 
-  checkStringList =
+  # A list of names: strings without context (docs/contract.md, "Names").
+  checkNameList =
     path: v:
-    (isList v || typeError path "a list" v)
-    && (all isString v || allIndexed (k: x: isString x || typeError (path ++ [ k ]) "a string" x) v);
+    (isList v || typeError path "a list" v) && (all isName v || allIndexed (k: checkName (path ++ [ k ])) v);
+
+  # A set (checked), whose attribute names are whole strings.
+  checkNamedSet = path: v: checkSet path v && checkNames path v;
 
   checkIntOrNull = path: v: v == null || isInt v || typeError path "an integer or null" v;
 
@@ -86,7 +92,7 @@ let
       cp = p ++ [ "machineClass" ];
     in
     checkSet p v
-    && checkStringList (p ++ [ "tags" ]) (v.tags or [ ])
+    && checkNameList (p ++ [ "tags" ]) (v.tags or [ ])
     && (isString class || typeError cp "a string" class)
     && (
       class == "nixos"
@@ -94,7 +100,7 @@ let
       || errorAt cp "expected \"nixos\" or \"darwin\", got \"${class}\""
     );
 
-  check2 = checkSet [ "machines" ] machines && all checkMachine machineNames;
+  check2 = checkNamedSet [ "machines" ] machines && all checkMachine machineNames;
 
   # 3. the `tags` argument
   checkTag =
@@ -106,12 +112,12 @@ let
         t
       ];
     in
-    checkStringList p l
+    checkNameList p l
     && (
       all (x: machines ? ${x}) l || allIndexed (j: x: machines ? ${x} || noMachine (p ++ [ j ]) x) l
     );
 
-  check3 = checkSet [ "tags" ] tagsArg && all checkTag tagsArgNames;
+  check3 = checkNamedSet [ "tags" ] tagsArg && all checkTag tagsArgNames;
 
   # 4. modules
   checkModule =
@@ -127,9 +133,9 @@ let
       csp = p ++ [ "constraints" ];
     in
     checkSet p v
-    && (roles == null || checkStringList (p ++ [ "roles" ]) roles)
+    && (roles == null || checkNameList (p ++ [ "roles" ]) roles)
     && checkIntOrNull (p ++ [ "maxInstances" ]) (v.maxInstances or null)
-    && checkSet csp cs
+    && checkNamedSet csp cs
     && all (
       r:
       let
@@ -141,7 +147,7 @@ let
       && checkIntOrNull (cp ++ [ "maxMachines" ]) (c.maxMachines or null)
     ) (attrNames cs);
 
-  check4 = checkSet [ "modules" ] modules && all checkModule moduleIds;
+  check4 = checkNamedSet [ "modules" ] modules && all checkModule moduleIds;
 
   # Allowed roles per module id: null (any) or { list = sorted unique; set = {...}; }
   moduleRoles = mapAttrs (
@@ -181,7 +187,7 @@ let
       || allowed.set ? ${r}
       || errorAt p "module '${id}' has no role '${r}'${didYouMean r allowed.list}; its roles: ${joinNames allowed.list}"
     )
-    && checkSet mp ms
+    && checkNamedSet mp ms
     && all (
       m:
       let
@@ -192,9 +198,9 @@ let
     ) (attrNames ms)
     && (
       if isAttrs ts then
-        all (t: checkSet (tp ++ [ t ]) ts.${t}) (attrNames ts)
+        checkNames tp ts && all (t: checkSet (tp ++ [ t ]) ts.${t}) (attrNames ts)
       else if isList ts then
-        all isString ts || allIndexed (k: x: isString x || typeError (tp ++ [ k ]) "a string" x) ts
+        all isName ts || allIndexed (k: checkName (tp ++ [ k ])) ts
       else
         typeError tp "a set or a list of tag names" ts
     );
@@ -216,12 +222,16 @@ let
     in
     checkSet p v
     && checkSet mp mod
-    && (isString name || typeError (mp ++ [ "name" ]) "a string" name)
-    && (input == null || isString input || typeError (mp ++ [ "input" ]) "a string or null" input)
-    && checkSet rp roles
+    && checkName (mp ++ [ "name" ]) name
+    && (
+      input == null
+      || isName input
+      || (if isString input then checkName (mp ++ [ "input" ]) input else typeError (mp ++ [ "input" ]) "a string or null" input)
+    )
+    && checkNamedSet rp roles
     && all (r: checkRole i r roles.${r} (rp ++ [ r ])) (attrNames roles);
 
-  check5 = checkSet [ "instances" ] instances && all checkInstance instanceNames;
+  check5 = checkNamedSet [ "instances" ] instances && all checkInstance instanceNames;
 
   # 6. maxInstances
   check6 = all (

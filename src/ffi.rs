@@ -62,16 +62,20 @@ pub mod bridge {
         fn string(self: &Ctx, v: u32) -> Result<&[u8]>;
         fn integer(self: &Ctx, v: u32) -> Result<i64>;
         fn boolean(self: &Ctx, v: u32) -> Result<bool>;
+        fn has_context(self: &Ctx, v: u32) -> Result<bool>;
 
         fn symbol(self: Pin<&mut Ctx>, name: &[u8]) -> Result<u32>;
         fn make_null(self: Pin<&mut Ctx>) -> Result<u32>;
         fn make_bool(self: Pin<&mut Ctx>, b: bool) -> Result<u32>;
         fn make_int(self: Pin<&mut Ctx>, i: i64) -> Result<u32>;
         fn make_string(self: Pin<&mut Ctx>, s: &[u8]) -> Result<u32>;
+        fn make_string_with_context(self: Pin<&mut Ctx>, s: &[u8], context_of: u32) -> Result<u32>;
         fn make_list(self: Pin<&mut Ctx>, items: &[u32]) -> Result<u32>;
         fn make_attrs(self: Pin<&mut Ctx>, symbols: &[u32], items: &[u32]) -> Result<u32>;
 
         fn warn(self: &Ctx, message: &[u8]);
+        /// Raises Nix's `Interrupted` if the user pressed Ctrl-C.
+        fn check_interrupt(self: &Ctx) -> Result<()>;
     }
 
     extern "Rust" {

@@ -105,7 +105,7 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
     let tag_members = tag_members(&inv);
     let mut scratch = Scratch::new(inv.machines.len());
     check_max_instances(&inv)?;
-    check_constraints(&inv, &tag_members, &mut scratch)?;
+    check_constraints(h, &inv, &tag_members, &mut scratch)?;
     let warnings = unmatched_tag_warnings(&inv, &tag_members);
     for w in &warnings {
         h.warn(w);
@@ -137,10 +137,11 @@ fn read_inventory<H: Host>(h: &mut H, arg: &H::Value) -> Result<Inventory<H::Val
 fn read_machines<H: Host>(h: &mut H, v: &H::Value) -> Result<Vec<Machine>> {
     let mut out = Vec::new();
     for (name, m) in read::attrs(h, v, &path!["machines"])? {
+        h.check_interrupt(1)?;
         let p = path!["machines", &name];
         read::expect(h, &m, &p, Kind::Attrs, "a set")?;
         let own_tags = match read::field(h, &m, "tags")? {
-            Some(t) => read::string_list(h, &t, &p.attr("tags"))?,
+            Some(t) => read::name_list(h, &t, &p.attr("tags"))?,
             None => Vec::new(),
         };
         let class = match read::field(h, &m, "machineClass")? {
@@ -176,7 +177,8 @@ fn read_static_tags<H: Host>(
     let mut out = Vec::new();
     for (tag, list) in read::attrs_or_empty(h, v, &path!["tags"])? {
         let p = path!["tags", &tag];
-        let names = read::string_list(h, &list, &p)?;
+        let names = read::name_list(h, &list, &p)?;
+        h.check_interrupt(1 + names.len())?;
         let mut members = Vec::with_capacity(names.len());
         for (j, name) in names.iter().enumerate() {
             match index.get(name) {
@@ -192,13 +194,14 @@ fn read_static_tags<H: Host>(
 fn read_modules<H: Host>(h: &mut H, v: Option<&H::Value>) -> Result<BTreeMap<Name, Module>> {
     let mut out = BTreeMap::new();
     for (id, m) in read::attrs_or_empty(h, v, &path!["modules"])? {
+        h.check_interrupt(1)?;
         let p = path!["modules", &id];
         read::expect(h, &m, &p, Kind::Attrs, "a set")?;
         let roles = match read::field(h, &m, "roles")? {
             None => None,
             Some(r) => match h.kind(&r)? {
                 Kind::Null => None,
-                _ => Some(read::string_list(h, &r, &p.attr("roles"))?),
+                _ => Some(read::name_list(h, &r, &p.attr("roles"))?),
             },
         };
         let max_instances = match read::field(h, &m, "maxInstances")? {
@@ -235,6 +238,7 @@ fn module_id(name: &[u8], input: Option<&[u8]>) -> Name {
 fn read_instances<H: Host>(h: &mut H, v: &H::Value, inv: &Inventory<H::Value>) -> Result<Vec<Instance<H::Value>>> {
     let mut out = Vec::new();
     for (name, i) in read::attrs(h, v, &path!["instances"])? {
+        h.check_interrupt(1)?;
         let p = path!["instances", &name];
         read::expect(h, &i, &p, Kind::Attrs, "a set")?;
         let (module_name, module_input) = match read::field(h, &i, "module")? {
@@ -244,11 +248,11 @@ fn read_instances<H: Host>(h: &mut H, v: &H::Value, inv: &Inventory<H::Value>) -
                 read::expect(h, &m, &mp, Kind::Attrs, "a set")?;
                 let module_name = match read::field(h, &m, "name")? {
                     None => name.clone(),
-                    Some(n) => read::string(h, &n, &mp.attr("name"))?,
+                    Some(n) => read::name(h, &n, &mp.attr("name"))?,
                 };
                 let input = match read::field(h, &m, "input")? {
                     None => None,
-                    Some(n) => read::string_or_null(h, &n, &mp.attr("input"))?,
+                    Some(n) => read::name_or_null(h, &n, &mp.attr("input"))?,
                 };
                 (module_name, input)
             }
@@ -293,6 +297,7 @@ fn read_role<H: Host>(
     let machines_v = read::field(h, r, "machines")?;
     let mut machines = Vec::new();
     for (m, entry) in read::attrs_or_empty(h, machines_v.as_ref(), &p.attr("machines"))? {
+        h.check_interrupt(1)?;
         let mp = p.attr("machines").attr(&m);
         read::expect(h, &entry, &mp, Kind::Attrs, "a set")?;
         let idx = match inv.machine_index.get(&m) {
@@ -308,13 +313,14 @@ fn read_role<H: Host>(
         match h.kind(&t)? {
             Kind::Attrs => {
                 for (tag, entry) in read::attrs(h, &t, &tp)? {
+                    h.check_interrupt(1)?;
                     read::expect(h, &entry, &tp.attr(&tag), Kind::Attrs, "a set")?;
                     let settings = read::field(h, &entry, "settings")?;
                     tags.push((tag, settings));
                 }
             }
             Kind::List => {
-                let mut names = read::string_list(h, &t, &tp)?;
+                let mut names = read::name_list(h, &t, &tp)?;
                 names.sort_unstable();
                 names.dedup();
                 tags.extend(names.into_iter().map(|n| (n, None)));
@@ -440,7 +446,12 @@ fn check_max_instances<V>(inv: &Inventory<V>) -> Result<()> {
     Ok(())
 }
 
-fn check_constraints<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<usize>>, scratch: &mut Scratch) -> Result<()> {
+fn check_constraints<H: Host>(
+    h: &mut H,
+    inv: &Inventory<H::Value>,
+    tag_members: &BTreeMap<Name, Vec<usize>>,
+    scratch: &mut Scratch,
+) -> Result<()> {
     for inst in &inv.instances {
         let Some(module) = inv.modules.get(&inst.module_id) else { continue };
         for c in &module.constraints {
@@ -448,7 +459,9 @@ fn check_constraints<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<usi
                 .roles
                 .iter()
                 .position(|r| r.name == c.role)
-                .map_or(0, |k| role_members(&inst.roles[k], tag_members, scratch).len()) as i64;
+                .map_or(0, |k| role_members(&inst.roles[k], tag_members, scratch).len());
+            h.check_interrupt(1 + count)?;
+            let count = count as i64;
             let (bound, word) = match (c.min, c.max) {
                 (Some(min), _) if count < min => (min, "least"),
                 (_, Some(max)) if count > max => (max, "most"),
@@ -522,6 +535,7 @@ fn render<H: Host>(
         let mut role_values = Vec::with_capacity(inst.roles.len());
         for (ri, role) in inst.roles.iter().enumerate() {
             let role_members = role_members(role, tag_members, scratch);
+            h.check_interrupt(1 + role_members.len())?;
             // shared entries: keyed by the sources, as plain integers when there are < 64 tags
             let mut small_entries: FxHashMap<(Option<u32>, u64), H::Value> = FxHashMap::default();
             let mut entries: FxHashMap<&Member, H::Value> = FxHashMap::default();
@@ -604,6 +618,7 @@ fn render<H: Host>(
     let mut machine_values = Vec::with_capacity(inv.machines.len());
     let mut next = 0;
     for m in 0..inv.machines.len() {
+        h.check_interrupt(1 + machine_tags[m].len())?;
         let tags = match tag_lists.get(machine_tags[m].as_slice()) {
             Some(v) => v.clone(),
             None => {
@@ -623,6 +638,7 @@ fn render<H: Host>(
                 next += 1;
             }
             let roles = &role_indices[start..next];
+            h.check_interrupt(roles.len())?;
             // the role set as bits when the instance has < 64 roles: a cheap key
             let mask = roles.iter().all(|&r| r < 64).then(|| roles.iter().fold(0u64, |m, &r| m | 1 << r));
             let cached = match mask {
@@ -655,6 +671,7 @@ fn render<H: Host>(
     let mut tag_names = Vec::with_capacity(tag_members.len());
     let mut tag_values = Vec::with_capacity(tag_members.len());
     for (tag, ms) in tag_members {
+        h.check_interrupt(1 + ms.len())?;
         let items = ms.iter().map(|&m| out.string(h, &inv.machines[m].name)).collect::<Result<Vec<_>>>()?;
         tag_names.push(out.name(h, tag)?);
         tag_values.push(h.make_list(&items)?);

@@ -38,6 +38,7 @@ struct Constraint {
 }
 
 struct Module {
+    /// Sorted, unique.
     roles: Option<Vec<Name>>,
     max_instances: Option<i64>,
     constraints: Vec<Constraint>,
@@ -201,7 +202,13 @@ fn read_modules<H: Host>(h: &mut H, v: Option<&H::Value>) -> Result<BTreeMap<Nam
             None => None,
             Some(r) => match h.kind(&r)? {
                 Kind::Null => None,
-                _ => Some(read::name_list(h, &r, &p.attr("roles"))?),
+                _ => {
+                    // sorted: roles are looked up in it by binary search
+                    let mut roles = read::name_list(h, &r, &p.attr("roles"))?;
+                    roles.sort_unstable();
+                    roles.dedup();
+                    Some(roles)
+                }
             },
         };
         let max_instances = match read::field(h, &m, "maxInstances")? {
@@ -280,7 +287,7 @@ fn read_role<H: Host>(
 ) -> Result<Role<H::Value>> {
     read::expect(h, r, p, Kind::Attrs, "a set")?;
     if let Some(known) = module.and_then(|m| m.roles.as_ref()) {
-        if !known.contains(&name) {
+        if known.binary_search(&name).is_err() {
             let hint = did_you_mean(&name, known.iter().map(Vec::as_slice));
             return Err(Error::invalid(
                 p.clone(),
@@ -455,10 +462,10 @@ fn check_constraints<H: Host>(
     for inst in &inv.instances {
         let Some(module) = inv.modules.get(&inst.module_id) else { continue };
         for c in &module.constraints {
+            // roles are in name order
             let count = inst
                 .roles
-                .iter()
-                .position(|r| r.name == c.role)
+                .binary_search_by(|r| r.name.cmp(&c.role))
                 .map_or(0, |k| role_members(&inst.roles[k], tag_members, scratch).len());
             h.check_interrupt(1 + count)?;
             let count = count as i64;

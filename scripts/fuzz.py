@@ -26,6 +26,11 @@ A process that dies (signal, `terminate called`, an error tryEval cannot catch s
 internal error of the plugin) is split until the failing case is found. Every failure is
 printed with its seed; --show SEED prints that case again. Exit status 1 on any failure.
 No `abort` is ever generated (tryEval does not catch it).
+
+Besides plain names, cases hold names that are strings with context (a store path reference,
+where a name is read: an error with the path; multiService's `service`: kept, and compared), set
+entries whose attribute names hold a NUL byte (made with builtins.fromJSON, so no NUL byte is
+ever written into Nix source text), and names with the last code points U+10FF00-U+10FFFF.
 """
 
 import argparse
@@ -62,11 +67,41 @@ class Raw:
         return hash(self.text)
 
 
-# Defined by PRELUDE around every case: a thunk that must never be forced, and one in a forced
-# position (whose error both implementations must raise).
+# Defined by PRELUDE around every case: a thunk that must never be forced, one in a forced
+# position (whose error both implementations must raise), and `ctx`, which gives a string the
+# context of a store path (a file made by builtins.toFile: nothing is built).
 LAZY = Raw("lazy")
 BOOM = Raw("boom")
-PRELUDE = 'let lazy = throw "lazy: forced a value that is never forced"; boom = throw "boom"; in'
+PRELUDE = (
+    'let lazy = throw "lazy: forced a value that is never forced"; boom = throw "boom"; '
+    'ctx = s: s + builtins.substring 0 0 (builtins.toFile "fuzz-context" "x"); in'
+)
+
+
+class Ctx:
+    """A string with context: `ctx "<s>"` in Nix."""
+
+    def __init__(self, s):
+        self.s = s
+
+    def __eq__(self, other):
+        return isinstance(other, Ctx) and other.s == self.s
+
+    def __hash__(self):
+        return hash(("ctx", self.s))
+
+
+class NulKey:
+    """An attribute name holding a NUL byte between `before` and `after`: made by builtins.fromJSON."""
+
+    def __init__(self, before, after):
+        self.before, self.after = before, after
+
+    def __eq__(self, other):
+        return isinstance(other, NulKey) and (other.before, other.after) == (self.before, self.after)
+
+    def __hash__(self):
+        return hash(("nul", self.before, self.after))
 
 
 # A name that is not UTF-8: the first byte of "é".
@@ -81,6 +116,8 @@ def nix_str(s):
 
 
 def to_nix(v):
+    if isinstance(v, Ctx):
+        return f"(ctx {nix_str(v.s)})"
     if isinstance(v, Raw):
         return v.text if v.text.isidentifier() else f"({v.text})"
     if v is None:
@@ -96,7 +133,14 @@ def to_nix(v):
     if isinstance(v, list):
         return "[ " + " ".join(to_nix(x) for x in v) + " ]"
     if isinstance(v, dict):
-        return "{ " + " ".join(f"{nix_str(k)} = {to_nix(x)};" for k, x in v.items()) + " }"
+        text = "{ " + " ".join(f"{nix_str(k)} = {to_nix(x)};" for k, x in v.items() if not isinstance(k, NulKey)) + " }"
+        for k, x in v.items():
+            if isinstance(k, NulKey):
+                # JSON text with the escape \u0000 (six characters), as a Nix string: the NUL
+                # byte only exists once builtins.fromJSON has parsed it
+                key = nix_str(json.dumps({k.before + "\0" + k.after: None}))
+                text = f"({text} // builtins.mapAttrs (_: _: {to_nix(x)}) (builtins.fromJSON {key}))"
+        return text
     raise TypeError(type(v))
 
 
@@ -104,9 +148,11 @@ def to_nix(v):
 # Generators
 
 
-MACHINES = ["web1", "web2", "db1", "db-2", "my host", "edge", "a.b", "café", "x'y", NON_UTF8]
-TAGS = ["web", "db", "backup", "all", "nixos", "darwin", "edge", "my tag", "monitored"]
-ROLES = ["server", "client", "peer", "my role", "default"]
+# U+10FF22 and U+10FF0A were once shown as `"` and a newline; U+10FEFF is the messages' escape.
+HIGH = ["\U0010FF22", "\U0010FF0A", "\U0010FEFF", "\U0010FFFF", "\U0010FFE9"]
+MACHINES = ["web1", "web2", "db1", "db-2", "my host", "edge", "a.b", "café", "x'y", NON_UTF8, "h" + HIGH[0] + HIGH[2]]
+TAGS = ["web", "db", "backup", "all", "nixos", "darwin", "edge", "my tag", "monitored", "t" + HIGH[1] + HIGH[3]]
+ROLES = ["server", "client", "peer", "my role", "default", "r" + HIGH[4]]
 MODULE_NAMES = ["borg", "web", "vpn", "hello world"]
 WRONG = [7, -3, "x", "", [1], [], True, False, None, {}, {"ghost": {}}, 1.5, Raw("x: x"), Raw("/no/such/path")]
 
@@ -115,9 +161,21 @@ def sub(rng, xs, percent):
     return [x for x in xs if rng.random() * 100 < percent]
 
 
+def maybe_ctx(rng, name, percent=3):
+    """`name`, now and then as a string with context."""
+    return Ctx(name) if isinstance(name, str) and rng.random() * 100 < percent else name
+
+
+def maybe_nul(rng, d, value, percent=2):
+    """Adds, now and then, an entry whose name holds a NUL byte to the set `d`."""
+    if rng.random() * 100 < percent:
+        d[NulKey(rng.choice(["", "web1", "x"]), rng.choice(["", "y"]))] = value
+    return d
+
+
 def misspell(rng, name):
     """A name close to `name` (for did-you-mean) or far from everything."""
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 or not isinstance(name, str):
         return rng.choice(["zzz", "totally-unknown", "q"])
     s = name if name != NON_UTF8 else "nonutf8"
     k = rng.randrange(3)
@@ -146,20 +204,21 @@ def gen_inventory(rng):
     for m in machines:
         v = {}
         if rng.random() < 0.7:
-            v["tags"] = sub(rng, TAGS, 25)
+            v["tags"] = [maybe_ctx(rng, t) for t in sub(rng, TAGS, 25)]
         if rng.random() < 0.3:
-            v["machineClass"] = "windows" if rng.random() < 0.03 else rng.choice(["nixos", "darwin"])
+            v["machineClass"] = maybe_ctx(rng, "windows" if rng.random() < 0.03 else rng.choice(["nixos", "darwin"]), 10)
         if rng.random() < 0.2:
             v["deploy"] = LAZY
         ms[m] = v
+    maybe_nul(rng, ms, {})
     inv = {"machines": ms}
     if rng.random() < 0.4:
         tags = {}
         for t in sub(rng, TAGS, 25):
-            tags[t] = sub(rng, machines, 40)
+            tags[t] = [maybe_ctx(rng, m) for m in sub(rng, machines, 40)]
             if tags[t] and rng.random() < 0.05:
                 tags[t].append(misspell(rng, rng.choice(machines)))
-        inv["tags"] = tags
+        inv["tags"] = maybe_nul(rng, tags, [])
     instances = {}
     module_ids = []
     roles_of = {}  # module id -> roles its instances use
@@ -171,9 +230,9 @@ def gen_inventory(rng):
         module_name = rng.choice(MODULE_NAMES)
         input_ = "my-input" if rng.random() < 0.3 else None
         if rng.random() < 0.7:
-            mod = {"name": module_name}
+            mod = {"name": maybe_ctx(rng, module_name)}
             if input_ is not None:
-                mod["input"] = input_
+                mod["input"] = maybe_ctx(rng, input_)
             elif rng.random() < 0.2:
                 mod["input"] = None
             if rng.random() < 0.1:
@@ -194,29 +253,33 @@ def gen_inventory(rng):
             if machines and rng.random() < 0.05:
                 rm[misspell(rng, rng.choice(machines))] = {}
             if rm or rng.random() < 0.3:
-                role["machines"] = rm
+                role["machines"] = maybe_nul(rng, rm, {})
             tags = sub(rng, TAGS, 25)
             if rng.random() < 0.1:
                 tags.append(rng.choice(["nomatch", "webb", "bakup"]))
             x = rng.random()
             if x < 0.45:
+                tags = [maybe_ctx(rng, t) for t in tags]
                 role["tags"] = tags + (tags[:1] if rng.random() < 0.2 else [])  # duplicates allowed
             elif x < 0.9:
-                role["tags"] = {t: ({"settings": ids.settings(f"{name}.{r}.tag.{t}")} if rng.random() < 0.5 else {}) for t in tags}
+                role["tags"] = maybe_nul(rng, {t: ({"settings": ids.settings(f"{name}.{r}.tag.{t}")} if rng.random() < 0.5 else {}) for t in tags}, {})
             if rng.random() < 0.5:
                 role["settings"] = ids.settings(f"{name}.{r}")
             if rng.random() < 0.3:
                 role["extraModules"] = [ids.settings(f"{name}.{r}.extra")]
             if rng.random() < 0.1:
                 role["unknown"] = LAZY
+            if rng.random() < 0.02:
+                # names with NUL bytes inside settings are never read: they pass through
+                role["settings"] = maybe_nul(rng, ids.settings(f"{name}.{r}"), LAZY, 100)
             roles[r] = role
         if roles or rng.random() < 0.7:
-            inst["roles"] = roles
-        roles_of.setdefault(module_ids[-1], set()).update(roles)
+            inst["roles"] = maybe_nul(rng, roles, {})
+        roles_of.setdefault(module_ids[-1], set()).update(r for r in roles if isinstance(r, str))
         if rng.random() < 0.1:
             inst["foo"] = LAZY
         instances[name] = inst
-    inv["instances"] = instances
+    inv["instances"] = maybe_nul(rng, instances, {})
     if rng.random() < 0.5 and module_ids:
         modules = {}
         chosen = set(rng.sample(module_ids, min(len(module_ids), 1 + rng.randrange(2))))
@@ -227,7 +290,7 @@ def gen_inventory(rng):
             x = rng.random()
             if x < 0.5:
                 # every role in use, and maybe more
-                m["roles"] = sorted(roles_of.get(mid, set()) | set(sub(rng, ROLES, 30)))
+                m["roles"] = [maybe_ctx(rng, r, 2) for r in sorted(roles_of.get(mid, set()) | set(sub(rng, ROLES, 30)))]
             elif x < 0.65:
                 m["roles"] = sub(rng, ROLES, 60)
             elif x < 0.75:
@@ -243,11 +306,11 @@ def gen_inventory(rng):
                     if rng.random() < 0.7:
                         c["maxMachines"] = rng.choice([0, 1, 3, None])
                     cs[r] = c
-                m["constraints"] = cs
+                m["constraints"] = maybe_nul(rng, cs, {})
             if rng.random() < 0.2:
                 m["description"] = LAZY
             modules[mid] = m
-        inv["modules"] = modules
+        inv["modules"] = maybe_nul(rng, modules, {})
     if rng.random() < 0.1:
         inv["meta"] = LAZY
     return inv
@@ -273,6 +336,7 @@ def gen_services(rng):
             for p in sub(rng, PROCS, 30):
                 procs[p] = {"command": f"C:{name}.{p}"} if rng.random() < 0.7 else LAZY
             procs[name] = {"command": f"C:{name}"}
+            maybe_nul(rng, procs, LAZY)
             settings = ids.settings(name)
             if rng.random() < 0.9:
                 settings["processes"] = procs
@@ -283,10 +347,11 @@ def gen_services(rng):
         if rng.random() < 0.1:
             inst["extra"] = LAZY
         instances[name] = inst
+    maybe_nul(rng, instances, {"enable": True})
     arg = {}
     x = rng.choice([0, 0, 1, 1, 2, 2, 3, 3, 4, 5, 5])
     if x == 0:
-        arg["service"] = rng.choice(["hello", "my service"])
+        arg["service"] = maybe_ctx(rng, rng.choice(["hello", "my service", "s" + HIGH[0]]), 30)
     elif x == 1:
         arg["module"] = rng.choice(["./hello.nix", "/x/postgres/", "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-apache-kafka.nix", "kafka"])
     elif x == 2:
@@ -396,8 +461,10 @@ in
   # "ok" / "err" when primop and twin agree, anything else is a failure
   compare = kind: input:
     let
-      a = tryEval (toJSON (marks.${kind} (primops.${kind} input)));
-      b = tryEval (toJSON (marks.${kind} (twins.${kind} input)));
+      # the JSON text, and the store paths its strings refer to (`==` ignores string context)
+      json = r: let j = toJSON r; in j + toJSON (builtins.attrNames (builtins.getContext j));
+      a = tryEval (json (marks.${kind} (primops.${kind} input)));
+      b = tryEval (json (marks.${kind} (twins.${kind} input)));
     in
     if a.success && b.success then (if a.value == b.value then "ok" else "different results")
     else if a.success then "only the twin failed"
@@ -427,7 +494,7 @@ class Nix:
 
     def run_file(self, name, text, json_out=True, timeout=600):
         path = os.path.join(self.dir, "cases", f"{name or 'init'}.nix")
-        with open(path, "w") as f:
+        with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         cmd = ["nix-instantiate", "--option", "plugin-files", self.plugin, "--eval", "--strict"]
         cmd += ["--json"] if json_out else []

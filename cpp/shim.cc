@@ -8,6 +8,7 @@
 #  include <gc/gc.h>
 #endif
 #include <limits>
+#include <new>
 
 namespace nix_instances {
 
@@ -206,6 +207,9 @@ static void run(Entry entry, nix::EvalState & state, compat::PosArg pos, nix::Va
             compat::throw_eval(state, held, "internal error in nix-instances: a Nix error was lost: " + message);
         case Status::Invalid:
             compat::throw_thrown(state, held, message);
+        case Status::OutOfMemory:
+            // what Nix throws when its own allocations fail: `error: out of memory`
+            throw std::bad_alloc();
         default:
             compat::throw_eval(state, held, "internal error in nix-instances: " + message);
     }
@@ -230,6 +234,14 @@ static Outcome entry_test_panic(Ctx & ctx, uint32_t arg) { return test_panic(ctx
 static void prim_testPanic(nix::EvalState & state, compat::PosArg pos, nix::Value ** args, nix::Value & v)
 {
     run(entry_test_panic, state, pos, args[0], v);
+}
+
+// `nixInstancesTestAllocCap bytes`: Rust allocations larger than `bytes` fail from now on.
+static void prim_testAllocCap(nix::EvalState & state, compat::PosArg pos, nix::Value ** args, nix::Value & v)
+{
+    compat::force(state, *args[0], compat::hold(pos));
+    test_alloc_cap(uint64_t(compat::integer(*args[0])));
+    v.mkBool(true);
 }
 
 // `nixInstancesTestGcStress "instances" arg`: the expansion with a full collection every 64 values.
@@ -293,6 +305,8 @@ static bool register_primops()
         prim_expandMultiService);
 #ifdef NIX_INSTANCES_TEST_HOOKS
     compat::register_primop("__nixInstancesTestPanic", {"x"}, 1, "Test hook: a panic in Rust.", prim_testPanic);
+    compat::register_primop("__nixInstancesTestAllocCap", {"bytes"}, 1,
+        "Test hook: Rust allocations larger than `bytes` fail.", prim_testAllocCap);
     compat::register_primop("__nixInstancesTestGcStress", {"which", "arg"}, 2,
         "Test hook: an expansion with forced garbage collections.", prim_testGcStress);
 #endif

@@ -41,6 +41,8 @@ pub mod bridge {
         Foreign,
         /// A bug (a Rust panic): `message` says what, raised as an evaluation error.
         Internal,
+        /// A table could not be allocated: raised as Nix raises its own memory exhaustion.
+        OutOfMemory,
     }
 
     struct Outcome {
@@ -86,6 +88,11 @@ pub mod bridge {
         /// Test hook (feature `test-hooks` only): panics inside the core.
         #[cfg(feature = "test-hooks")]
         fn test_panic(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome;
+
+        /// Test hook (feature `test-hooks` only): from now on, Rust allocations larger than
+        /// `bytes` fail, as under an address-space limit.
+        #[cfg(feature = "test-hooks")]
+        fn test_alloc_cap(bytes: u64);
     }
 }
 
@@ -138,11 +145,17 @@ fn test_panic(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome {
     })
 }
 
+#[cfg(feature = "test-hooks")]
+fn test_alloc_cap(bytes: u64) {
+    crate::alloc_cap::set(usize::try_from(bytes).unwrap_or(usize::MAX));
+}
+
 fn outcome(result: std::thread::Result<Result<u32, Error>>) -> Outcome {
     match result {
         Ok(Ok(value)) => Outcome { status: Status::Ok, value, message: Vec::new() },
         Ok(Err(e @ Error::Invalid { .. })) => Outcome { status: Status::Invalid, value: 0, message: text::to_bytes(&e.to_string()) },
         Ok(Err(Error::Foreign(f))) => Outcome { status: Status::Foreign, value: 0, message: f.0.into_bytes() },
+        Ok(Err(Error::OutOfMemory)) => Outcome { status: Status::OutOfMemory, value: 0, message: Vec::new() },
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()

@@ -439,3 +439,26 @@ fn multi_service_drop_in_reads_other_settings_without_process_names() {
     let procs = with(&ours(PRIMOP_S)).replace("eval.config.settings.log_level", "builtins.attrNames eval.config.settings.processes");
     assert!(nix().eval(&procs, true).error().contains("process names of a forced"));
 }
+
+// ---- memory ------------------------------------------------------------------------------------------
+
+#[test]
+fn a_table_too_large_for_memory_is_a_nix_error_not_an_abort() {
+    // 1,000 machines in a role of each of 1,000 instances: 10^6 memberships, whose tables
+    // (12 MB and more) the test hook's allocator refuses above 1 MB, as an address-space limit
+    // would. An infallible allocation aborts nix (SIGABRT, "memory allocation of … failed");
+    // the reserved ones report Nix's own "out of memory".
+    let expr = r#"let
+      n = 1000;
+      machines = builtins.listToAttrs (builtins.genList (k: { name = "m${toString k}"; value = { }; }) n);
+      instances = builtins.listToAttrs (builtins.genList (k: { name = "i${toString k}"; value = { roles.r.tags = [ "all" ]; }; }) n);
+      arg = { inherit machines instances; };
+    in builtins.seq (builtins.deepSeq arg null)
+      (builtins.seq (builtins.nixInstancesTestAllocCap 1000000) (builtins.expandInstances arg).warnings)"#;
+    let e = nix().eval(expr, true);
+    assert!(!e.crashed, "nix aborted:\n{}", e.stderr);
+    assert_eq!(e.error(), "out of memory");
+    // the same expansion without the cap: fine
+    let fine = expr.replace("builtins.nixInstancesTestAllocCap 1000000", "true");
+    assert_eq!(nix().eval(&fine, true).json(), serde_json::json!([]));
+}

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rustc_hash::FxHashMap;
 
-use crate::error::{Error, Result};
+use crate::error::{reserve, with_capacity, Error, Result};
 use crate::host::{Host, Kind};
 use crate::output::Output;
 use crate::path;
@@ -124,8 +124,9 @@ fn read_inventory<H: Host>(h: &mut H, arg: &H::Value) -> Result<Inventory<H::Val
     let instances_v = read::required(h, arg, "instances", &root)?;
 
     let machines = read_machines(h, &machines_v)?;
-    let machine_index: HashMap<Name, usize> =
-        machines.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
+    let mut machine_index: HashMap<Name, usize> = HashMap::new();
+    machine_index.try_reserve(machines.len()).map_err(|_| Error::OutOfMemory)?;
+    machine_index.extend(machines.iter().enumerate().map(|(i, m)| (m.name.clone(), i)));
     let tags_v = read::field(h, arg, "tags")?;
     let static_tags = read_static_tags(h, tags_v.as_ref(), &machines, &machine_index)?;
     let modules_v = read::field(h, arg, "modules")?;
@@ -136,8 +137,9 @@ fn read_inventory<H: Host>(h: &mut H, arg: &H::Value) -> Result<Inventory<H::Val
 }
 
 fn read_machines<H: Host>(h: &mut H, v: &H::Value) -> Result<Vec<Machine>> {
-    let mut out = Vec::new();
-    for (name, m) in read::attrs(h, v, &path!["machines"])? {
+    let entries = read::attrs(h, v, &path!["machines"])?;
+    let mut out = with_capacity(entries.len())?;
+    for (name, m) in entries {
         h.check_interrupt(1)?;
         let p = path!["machines", &name];
         read::expect(h, &m, &p, Kind::Attrs, "a set")?;
@@ -243,8 +245,9 @@ fn module_id(name: &[u8], input: Option<&[u8]>) -> Name {
 }
 
 fn read_instances<H: Host>(h: &mut H, v: &H::Value, inv: &Inventory<H::Value>) -> Result<Vec<Instance<H::Value>>> {
-    let mut out = Vec::new();
-    for (name, i) in read::attrs(h, v, &path!["instances"])? {
+    let entries = read::attrs(h, v, &path!["instances"])?;
+    let mut out = with_capacity(entries.len())?;
+    for (name, i) in entries {
         h.check_interrupt(1)?;
         let p = path!["instances", &name];
         read::expect(h, &i, &p, Kind::Attrs, "a set")?;
@@ -394,9 +397,13 @@ impl Scratch {
     }
 }
 
-fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<usize>>, scratch: &mut Scratch) -> Members {
+fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<usize>>, scratch: &mut Scratch) -> Result<Members> {
     let Scratch { slots, marks } = scratch;
-    let mut members: Members = Vec::new();
+    // at most every machine once: room for all of them, or for the explicit ones and tag
+    // members, whichever is fewer
+    let bound = role.machines.len()
+        + role.tags.iter().map(|(t, _)| tag_members.get(t).map_or(0, Vec::len)).sum::<usize>();
+    let mut members: Members = with_capacity(bound.min(slots.len()))?;
     let mut slot_of = |m: usize, members: &mut Members| -> usize {
         if slots[m] == u32::MAX {
             slots[m] = members.len() as u32;
@@ -416,7 +423,7 @@ fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<usize>>, scr
         }
     }
     // machine order, read off the marks; the scratch space is left clean
-    let mut sorted = Vec::with_capacity(members.len());
+    let mut sorted = with_capacity(members.len())?;
     let mut slots_taken: Vec<Option<(usize, Member)>> = members.into_iter().map(Some).collect();
     for (w, word) in marks.iter_mut().enumerate() {
         let mut bits = std::mem::take(word);
@@ -427,7 +434,7 @@ fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<usize>>, scr
             slots[m] = u32::MAX;
         }
     }
-    sorted
+    Ok(sorted)
 }
 
 fn instances_of_module<'a, V>(inv: &'a Inventory<V>, id: &[u8]) -> Vec<&'a [u8]> {
@@ -463,10 +470,10 @@ fn check_constraints<H: Host>(
         let Some(module) = inv.modules.get(&inst.module_id) else { continue };
         for c in &module.constraints {
             // roles are in name order
-            let count = inst
-                .roles
-                .binary_search_by(|r| r.name.cmp(&c.role))
-                .map_or(0, |k| role_members(&inst.roles[k], tag_members, scratch).len());
+            let count = match inst.roles.binary_search_by(|r| r.name.cmp(&c.role)) {
+                Ok(k) => role_members(&inst.roles[k], tag_members, scratch)?.len(),
+                Err(_) => 0,
+            };
             h.check_interrupt(1 + count)?;
             let count = count as i64;
             let (bound, word) = match (c.min, c.max) {
@@ -541,13 +548,14 @@ fn render<H: Host>(
         let mut role_names = Vec::with_capacity(inst.roles.len());
         let mut role_values = Vec::with_capacity(inst.roles.len());
         for (ri, role) in inst.roles.iter().enumerate() {
-            let role_members = role_members(role, tag_members, scratch);
+            let role_members = role_members(role, tag_members, scratch)?;
             h.check_interrupt(1 + role_members.len())?;
+            reserve(&mut placements, role_members.len())?;
             // shared entries: keyed by the sources, as plain integers when there are < 64 tags
             let mut small_entries: FxHashMap<(Option<u32>, u64), H::Value> = FxHashMap::default();
             let mut entries: FxHashMap<&Member, H::Value> = FxHashMap::default();
-            let mut names = Vec::with_capacity(role_members.len());
-            let mut values = Vec::with_capacity(role_members.len());
+            let mut names = with_capacity(role_members.len())?;
+            let mut values = with_capacity(role_members.len())?;
             for (m, member) in &role_members {
                 let m = *m;
                 let cached = if member.more_tags.is_empty() {
@@ -617,8 +625,9 @@ fn render<H: Host>(
             machine_tags[m].push(tag);
         }
     }
-    let placements = group_by_machine(placements, inv.machines.len());
-    let role_indices: Vec<u32> = placements.iter().map(|p| p.2).collect();
+    let placements = group_by_machine(placements, inv.machines.len())?;
+    let mut role_indices: Vec<u32> = with_capacity(placements.len())?;
+    role_indices.extend(placements.iter().map(|p| p.2));
     let mut tag_lists: FxHashMap<&[&[u8]], H::Value> = FxHashMap::default();
     let mut role_lists: FxHashMap<(u32, &[u32]), H::Value> = FxHashMap::default();
     let mut small_role_lists: FxHashMap<(u32, u64), H::Value> = FxHashMap::default();
@@ -696,7 +705,7 @@ fn render<H: Host>(
 
 /// `(machine, instance, role)` triples made in (instance, role) order, reordered by machine
 /// with that order kept: a counting sort, linear in their number.
-fn group_by_machine(placements: Vec<(u32, u32, u32)>, machines: usize) -> Vec<(u32, u32, u32)> {
+fn group_by_machine(placements: Vec<(u32, u32, u32)>, machines: usize) -> Result<Vec<(u32, u32, u32)>> {
     let mut starts = vec![0usize; machines + 1];
     for p in &placements {
         starts[p.0 as usize + 1] += 1;
@@ -704,13 +713,14 @@ fn group_by_machine(placements: Vec<(u32, u32, u32)>, machines: usize) -> Vec<(u
     for m in 0..machines {
         starts[m + 1] += starts[m];
     }
-    let mut out = vec![(0, 0, 0); placements.len()];
+    let mut out = with_capacity(placements.len())?;
+    out.resize(placements.len(), (0, 0, 0));
     for p in placements {
         let at = &mut starts[p.0 as usize];
         out[*at] = p;
         *at += 1;
     }
-    out
+    Ok(out)
 }
 
 /// `{ settings = { imports = [ <explicit or { }> <tag settings or { }>… ]; }; }`

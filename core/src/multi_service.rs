@@ -29,10 +29,11 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
     let instances_v = read::required(h, arg, "instances", &Path::root())?;
     let base = path!["services", &service];
 
-    let mut instances = Vec::new();
+    let entries = read::named_attrs(h, &instances_v, &path!["instances"])?;
+    let mut instances = crate::error::with_capacity(entries.len())?;
     // process name -> (its output name, the defining instance)
     let mut processes: BTreeMap<Name, (H::Name, usize)> = BTreeMap::new();
-    for (name, key, i) in read::named_attrs(h, &instances_v, &path!["instances"])? {
+    for (name, key, i) in entries {
         h.check_interrupt(1)?;
         let p = base.attr(&name);
         read::expect(h, &i, &p, Kind::Attrs, "a set")?;

@@ -2,7 +2,8 @@
 #
 #   import ./expand-instances.nix args  ->  { instances; modules; machines; tags; warnings; }
 #
-# Only `builtins`. All structural checks run (in contract order) before the result
+# Only `builtins`. All structural checks run (in contract order, the first failure throws),
+# then every semantic check (all failures thrown together, sorted by path), before the result
 # attribute set is produced, so `builtins.tryEval (expandInstances bad)` fails like the
 # primop does. `settings`, `extraModules` and unknown attributes are never forced; they are
 # passed through as the very input values.
@@ -17,6 +18,7 @@ let
     concatMap
     elemAt
     genList
+    filter
     groupBy
     isAttrs
     isInt
@@ -33,11 +35,12 @@ let
     checkNames
     isName
     typeError
-    missing
     errorAt
     didYouMean
+    didYouMeanAmong
     joinNames
     showPath
+    renderDiagnostics
     ;
 
   # ---------------------------------------------------------------------------
@@ -56,28 +59,32 @@ let
   # A set (checked), whose attribute names are whole strings.
   checkNamedSet = path: v: checkSet path v && checkNames path v;
 
-  checkIntOrNull = path: v: v == null || isInt v || typeError path "an integer or null" v;
+  # null or an integer of at least `least` (clan's `nullOr ints.unsigned` for 0,
+  # `nullOr ints.positive` for 1)
+  checkLimit =
+    least: path: v:
+    let
+      expected = if least == 0 then "a non-negative integer or null" else "a positive integer or null";
+    in
+    v == null
+    || (if isInt v then v >= least || errorAt path "expected ${expected}, got ${toString v}" else typeError path expected v);
 
   # ---------------------------------------------------------------------------
   # Inputs (only looked at after the checks that validate them).
 
-  machines = args.machines;
+  # `machines` and `instances` are optional, as in clan (both default to { })
+  machines = args.machines or { };
   machineNames = attrNames machines;
   tagsArg = args.tags or { };
   tagsArgNames = attrNames tagsArg;
   modules = args.modules or { };
   moduleIds = attrNames modules;
-  instances = args.instances;
+  instances = args.instances or { };
   instanceNames = attrNames instances;
-
-  noMachine = path: m: errorAt path "no machine named '${m}'${didYouMean m machineNames}";
 
   # ---------------------------------------------------------------------------
   # 1. the argument
-  check1 =
-    (isAttrs args || typeError [ ] "a set" args)
-    && (args ? machines || missing [ "machines" ])
-    && (args ? instances || missing [ "instances" ]);
+  check1 = isAttrs args || typeError [ ] "a set" args;
 
   # 2. machines
   checkMachine =
@@ -112,10 +119,7 @@ let
         t
       ];
     in
-    checkNameList p l
-    && (
-      all (x: machines ? ${x}) l || allIndexed (j: x: machines ? ${x} || noMachine (p ++ [ j ]) x) l
-    );
+    checkNameList p l;
 
   check3 = checkNamedSet [ "tags" ] tagsArg && all checkTag tagsArgNames;
 
@@ -134,7 +138,7 @@ let
     in
     checkSet p v
     && (roles == null || checkNameList (p ++ [ "roles" ]) roles)
-    && checkIntOrNull (p ++ [ "maxInstances" ]) (v.maxInstances or null)
+    && checkLimit 1 (p ++ [ "maxInstances" ]) (v.maxInstances or null)
     && checkNamedSet csp cs
     && all (
       r:
@@ -143,8 +147,8 @@ let
         cp = csp ++ [ r ];
       in
       checkSet cp c
-      && checkIntOrNull (cp ++ [ "minMachines" ]) (c.minMachines or null)
-      && checkIntOrNull (cp ++ [ "maxMachines" ]) (c.maxMachines or null)
+      && checkLimit 0 (cp ++ [ "minMachines" ]) (c.minMachines or null)
+      && checkLimit 1 (cp ++ [ "maxMachines" ]) (c.maxMachines or null)
     ) (attrNames cs);
 
   check4 = checkNamedSet [ "modules" ] modules && all checkModule moduleIds;
@@ -172,30 +176,16 @@ let
 
   # 5. instances
   checkRole =
-    i: r: v: p:
+    v: p:
     let
-      id = instInfo.${i}.moduleId;
-      allowed = moduleRoles.${id} or null;
       ms = v.machines or { };
       mp = p ++ [ "machines" ];
       ts = v.tags or { };
       tp = p ++ [ "tags" ];
     in
     checkSet p v
-    && (
-      allowed == null
-      || allowed.set ? ${r}
-      || errorAt p "module '${id}' has no role '${r}'${didYouMean r allowed.list}; its roles: ${joinNames allowed.list}"
-    )
     && checkNamedSet mp ms
-    && all (
-      m:
-      let
-        e = ms.${m};
-        ep = mp ++ [ m ];
-      in
-      checkSet ep e && (machines ? ${m} || noMachine ep m)
-    ) (attrNames ms)
+    && all (m: checkSet (mp ++ [ m ]) ms.${m}) (attrNames ms)
     && (
       if isAttrs ts then
         checkNames tp ts && all (t: checkSet (tp ++ [ t ]) ts.${t}) (attrNames ts)
@@ -229,35 +219,100 @@ let
       || (if isString input then checkName (mp ++ [ "input" ]) input else typeError (mp ++ [ "input" ]) "a string or null" input)
     )
     && checkNamedSet rp roles
-    && all (r: checkRole i r roles.${r} (rp ++ [ r ])) (attrNames roles);
+    && all (r: checkRole roles.${r} (rp ++ [ r ])) (attrNames roles);
 
   check5 = checkNamedSet [ "instances" ] instances && all checkInstance instanceNames;
 
-  # 6. maxInstances
-  check6 = all (
+  # ---------------------------------------------------------------------------
+  # 6.–9. Semantic checks: every failure, as { path; message; }, in the order the primop
+  # finds them (renderDiagnostics sorts them by path, stably).
+
+  didYouMeanMachine = didYouMeanAmong machineNames;
+
+  # { path; message; } naming an unknown machine
+  unknownMachine = path: m: {
+    inherit path;
+    message = "no machine named '${m}'${didYouMeanMachine m}";
+  };
+
+  # 6. machines named in the `tags` argument
+  staticTagDiagnostics = concatMap (
+    t:
+    let
+      l = tagsArg.${t};
+    in
+    if all (x: machines ? ${x}) l then
+      [ ]
+    else
+      concatMap (j: if machines ? ${elemAt l j} then [ ] else [ (unknownMachine [ "tags" t j ] (elemAt l j)) ]) (
+        genList (j: j) (length l)
+      )
+  ) tagsArgNames;
+
+  # 7. roles a module does not have, explicit machines that do not exist
+  roleDiagnostics = concatMap (
+    i:
+    let
+      id = instInfo.${i}.moduleId;
+      allowed = moduleRoles.${id} or null;
+      roles = instances.${i}.roles or { };
+    in
+    concatMap (
+      r:
+      let
+        p = [
+          "instances"
+          i
+          "roles"
+          r
+        ];
+        ms = roles.${r}.machines or { };
+      in
+      (
+        if allowed == null || allowed.set ? ${r} then
+          [ ]
+        else
+          [
+            {
+              path = p;
+              message = "module '${id}' has no role '${r}'${didYouMean r allowed.list}; its roles: ${joinNames allowed.list}";
+            }
+          ]
+      )
+      ++ map (m: unknownMachine (p ++ [ "machines" m ] ) m) (filter (m: !(machines ? ${m})) (attrNames ms))
+    ) (attrNames roles)
+  ) instanceNames;
+
+  # 8. maxInstances (at least 1: check 4), each module's instances grouped once
+  maxInstancesDiagnostics = concatMap (
     id:
     let
       n = modules.${id}.maxInstances or null;
       used = instancesByModule.${id} or [ ];
-      at = if n < 0 then 0 else n;
     in
-    n == null
-    || length used <= at
-    || errorAt [
-      "instances"
-      (elemAt used at)
-    ] "module '${id}' allows at most ${toString n} instances; used by ${joinNames used}"
+    if n == null || length used <= n then
+      [ ]
+    else
+      [
+        {
+          path = [
+            "instances"
+            (elemAt used n)
+          ];
+          message = "module '${id}' allows at most ${toString n} instances; used by ${joinNames used}";
+        }
+      ]
   ) moduleIds;
 
-  # 7. constraints
-  check7 = all (
+  # 9. role constraints
+  constraintDiagnostics = concatMap (
     i:
     let
       id = instInfo.${i}.moduleId;
       cs = modules.${id}.constraints or { };
       roles = instRoles.${i};
     in
-    all (
+    concatMap (
       r:
       let
         c = cs.${r};
@@ -271,20 +326,31 @@ let
           r
         ];
       in
-      (
-        min == null
-        || k >= min
-        || errorAt p "module '${id}' needs at least ${toString min} machines in role '${r}', got ${toString k}"
-      )
-      && (
-        max == null
-        || k <= max
-        || errorAt p "module '${id}' needs at most ${toString max} machines in role '${r}', got ${toString k}"
-      )
+      if min != null && k < min then
+        [
+          {
+            path = p;
+            message = "module '${id}' needs at least ${toString min} machines in role '${r}', got ${toString k}";
+          }
+        ]
+      else if max != null && k > max then
+        [
+          {
+            path = p;
+            message = "module '${id}' needs at most ${toString max} machines in role '${r}', got ${toString k}";
+          }
+        ]
+      else
+        [ ]
     ) (attrNames cs)
   ) instanceNames;
 
-  checked = check1 && check2 && check3 && check4 && check5 && check6 && check7;
+  diagnostics =
+    staticTagDiagnostics ++ roleDiagnostics ++ maxInstancesDiagnostics ++ constraintDiagnostics;
+
+  semanticChecks = diagnostics == [ ] || throw (renderDiagnostics diagnostics);
+
+  checked = check1 && check2 && check3 && check4 && check5 && semanticChecks;
 
   # ---------------------------------------------------------------------------
   # Tags
@@ -297,7 +363,7 @@ let
         map (m: {
           name = m;
           value = t;
-        }) tagsArg.${t}
+        }) (filter (m: machines ? ${m}) tagsArg.${t})
       )
     ) tagsArgNames
   );
@@ -338,6 +404,11 @@ let
   ) tagMembers;
 
   tagsInUse = attrNames tagMembers;
+
+  didYouMeanTag = didYouMeanAmong tagsInUse;
+
+  # ten of them and a count: warnings stay small however many tags there are
+  tagsInUseListed = joinNames tagsInUse;
 
   outTags =
     mapAttrs (_: _: [ ]) (
@@ -385,6 +456,8 @@ let
   expandRole =
     role:
     let
+      # unknown machines are errors (then there is no output); constraints count them, as
+      # clan does
       explicit = role.machines or { };
       tagEntries = roleTagEntries role;
     in
@@ -464,7 +537,7 @@ let
                 "tags"
                 t
               ]
-            }: tag '${t}' matches no machine${didYouMean t tagsInUse}; tags in use: ${joinNames tagsInUse}"
+            }: tag '${t}' matches no machine${didYouMeanTag t}; tags in use: ${tagsInUseListed}"
           ]
       ) (attrNames (roleTagEntries roles.${r}))
     ) (attrNames roles)

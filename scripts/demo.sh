@@ -22,6 +22,8 @@ unset NIX_PATH
 # The example flake refers to this checkout as a path: input; lock it in a copy.
 cp -r examples "$tmp/examples"
 sed -i "s|url = \"path:\.\.\";|url = \"git+file://$root\";|" "$tmp/examples/flake.nix"
+# Nix announces the new lock file with a warning; show its output only if locking fails.
+nix flake lock "path:$tmp/examples" > "$tmp/lock.log" 2>&1 || { cat "$tmp/lock.log" >&2; exit 1; }
 
 echo "== nix --option plugin-files $plugin eval $tmp/examples#…"
 echo

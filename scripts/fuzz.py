@@ -19,8 +19,9 @@ where `mark` replaces each settings value by its marker (`_id`), so settings, wh
 throwing attributes that must never be forced, are compared by identity and left unforced.
 The case passes if both succeed with equal JSON or both fail. tryEval cannot tell error
 messages apart, so a sample of the failing cases (--messages) is re-run one process per
-implementation to compare the first error line too; the full per-message comparison of the
-contract's error cases is in the Rust tests (tests/twin.rs, tests/hardening.rs).
+implementation to compare the error messages too (every line of them); the full per-message
+comparison of the contract's error cases is in the Rust tests (tests/twin.rs,
+tests/hardening.rs).
 
 A process that dies (signal, `terminate called`, an error tryEval cannot catch such as an
 internal error of the plugin) is split until the failing case is found. Every failure is
@@ -511,10 +512,18 @@ def crashed(r):
 
 
 def first_error(stderr):
+    """The error message: its `error:` line and the lines continuing it (several inventory
+    errors are one message, one per line), up to an empty line."""
     lines = stderr.splitlines()
-    for l in lines:
+    for i, l in enumerate(lines):
         if l.startswith("error: ") and not l.startswith("error: while evaluating"):
-            return l[len("error: "):].strip()
+            message = [l[len("error: "):].strip()]
+            for more in lines[i + 1:]:
+                more = more.strip()
+                if not more or more.startswith(("(use '--show-trace'", "at ", "… ", "while ")):
+                    break
+                message.append(more)
+            return "\n".join(message)
     for l in lines:
         if l.startswith("error"):
             return l.strip()
@@ -552,7 +561,7 @@ def one(nix, impl, kind, text, tag):
 
 
 def compare_messages(nix, seed, kind, text):
-    """None if both implementations fail with the same first error line, else a description."""
+    """None if both implementations fail with the same error message, else a description."""
     a = one(nix, "primop", kind, text, seed)
     b = one(nix, "twin", kind, text, seed)
     if crashed(a) or crashed(b):
@@ -597,7 +606,7 @@ def main():
     ap.add_argument("--batch", type=int, default=400, help="cases per nix process (default 400)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="nix processes at a time")
     ap.add_argument("--messages", type=int, default=None,
-                    help="failing cases whose first error lines are compared one by one (default: 2%% of the cases, at least 40)")
+                    help="failing cases whose error messages are compared one by one (default: 2%% of the cases, at least 40)")
     ap.add_argument("--plugin", help="use this plugin instead of building target/release/libnix_instances.so")
     ap.add_argument("--strict", action="store_true", help="count known issues (listed in KNOWN) as failures")
     ap.add_argument("--show", type=int, metavar="SEED", help="print one case, its input and both answers, and stop")
@@ -656,7 +665,7 @@ def main():
         chosen = {c[0] for c in sample}
         rest = [c for c in err_cases if c[0] not in chosen]
         sample += rng.sample(rest, min(messages - len(sample), len(rest)))
-        log(f"== comparing the first error line of {len(sample)} failing cases one by one")
+        log(f"== comparing the error messages of {len(sample)} failing cases one by one")
         msg_failures = 0
         known = []
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:

@@ -7,6 +7,8 @@
 # A second run does nothing. build.rs finds .nix-dev/<version>/lib/pkgconfig by itself.
 #
 # Usage: scripts/setup.sh            set up for the installed Nix (2.8 on Debian 12)
+#        scripts/setup.sh --modern-nix     the same, then (once, ~25 min; cached outside the clone)
+#                                    Nix 2.26.3 with shared libraries: scripts/modern-nix.sh
 #        scripts/setup.sh --headers-only SUITE   only fetch headers of SUITE's nix (e.g. trixie),
 #                                    for compile checks; prints the prefix
 #        scripts/setup.sh --install-tree TREE VERSION PREFIX   the same from a Nix source tree
@@ -296,6 +298,11 @@ is_done() { [ "$(cat "$1/.done" 2>/dev/null)" = "$prefix_layout" ]; }
 mark_done() { printf '%s\n' "$prefix_layout" > "$1/.done"; }
 
 main() {
+  if [ "${1:-}" = --modern-nix ]; then
+    main
+    "$root/scripts/modern-nix.sh" ensure >/dev/null
+    return 0
+  fi
   local headers_only=""
   if [ "${1:-}" = --headers-only ]; then headers_only=${2:?suite}; fi
   if [ "${1:-}" = --install-tree ]; then   # TREE VERSION PREFIX: a Nix source tree at hand

@@ -153,7 +153,7 @@ fn test_alloc_cap(bytes: u64) {
 fn outcome(result: std::thread::Result<Result<u32, Error>>) -> Outcome {
     match result {
         Ok(Ok(value)) => Outcome { status: Status::Ok, value, message: Vec::new() },
-        Ok(Err(e @ Error::Invalid { .. })) => Outcome { status: Status::Invalid, value: 0, message: text::to_bytes(&e.to_string()) },
+        Ok(Err(e @ (Error::Invalid { .. } | Error::Diagnostics(_)))) => Outcome { status: Status::Invalid, value: 0, message: text::to_bytes(&e.to_string()) },
         Ok(Err(Error::Foreign(f))) => Outcome { status: Status::Foreign, value: 0, message: f.0.into_bytes() },
         Ok(Err(Error::OutOfMemory)) => Outcome { status: Status::OutOfMemory, value: 0, message: Vec::new() },
         Err(panic) => {

@@ -66,12 +66,34 @@ fn cases(dir: &str) -> Vec<PathBuf> {
     files
 }
 
+/// The whole error message, every line of it: the `error:` line [`Eval::error`] finds and the
+/// lines that continue it (Nix indents them; the CLI does not), up to an empty line or Nix's
+/// own next line (a position, a trace, the `--show-trace` hint).
+fn full_error(e: &Eval) -> String {
+    let first = e.error();
+    let lines: Vec<&str> = e.stderr.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start().strip_prefix("error:").is_some_and(|m| m.trim() == first))
+        .expect("the error line");
+    let mut message = first;
+    for l in &lines[at + 1..] {
+        let l = l.trim();
+        if l.is_empty() || ["(use '--show-trace'", "at ", "… ", "while "].iter().any(|p| l.starts_with(p)) {
+            break;
+        }
+        message.push('\n');
+        message.push_str(l);
+    }
+    message
+}
+
 /// Both evaluations succeeded with the same value, or failed with the same message.
 fn assert_same(what: &str, a: &Eval, b: &Eval) {
     assert!(!a.crashed && !b.crashed, "{what}: nix crashed:\n{}\n{}", a.stderr, b.stderr);
     match (a.success, b.success) {
         (true, true) => assert_eq!(a.json(), b.json(), "{what}: results differ"),
-        (false, false) => assert_eq!(a.error(), b.error(), "{what}: errors differ"),
+        (false, false) => assert_eq!(full_error(a), full_error(b), "{what}: errors differ"),
         _ => panic!("{what}: one failed, the other did not:\n--- a\n{}{}\n--- b\n{}{}", a.stdout, a.stderr, b.stdout, b.stderr),
     }
 }
@@ -88,12 +110,24 @@ fn check_case_files(i: &Impl) {
     for file in cases(i.cases) {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let case = format!("(import {})", file.display());
-        let meta = nix().eval(&format!("let c = {case}; in {{ error = c.error or null; expect = c ? expect; json = {PLAIN} c.input; }}"), false).json();
+        let meta = nix()
+            .eval(&format!("let c = {case}; in {{ error = c.error or null; errors = c.errors or null; expect = c ? expect; json = {PLAIN} c.input; }}"), false)
+            .json();
         let primop = nix().eval(&format!("{} {case}.input", i.primop), true);
         let pure = nix().eval(&format!("{} {case}.input", twin(i)), false);
-        if let Some(err) = meta["error"].as_str() {
-            assert_eq!(primop.error(), err, "{name}: primop");
-            assert_eq!(pure.error(), err, "{name}: twin");
+        // `error`: the one failure; `errors`: several, each line after the count
+        let expected_error = match (meta["error"].as_str(), meta["errors"].as_array()) {
+            (Some(err), _) => Some(err.to_string()),
+            (None, Some(lines)) => {
+                assert!(lines.len() > 1, "{name}: `errors` lists several failures; one is `error`");
+                let lines: Vec<&str> = lines.iter().map(|l| l.as_str().unwrap()).collect();
+                Some(format!("{} errors in the inventory:\n{}", lines.len(), lines.join("\n")))
+            }
+            (None, None) => None,
+        };
+        if let Some(err) = expected_error {
+            assert_eq!(full_error(&primop), err, "{name}: primop");
+            assert_eq!(full_error(&pure), err, "{name}: twin");
             let caught = nix().eval(&format!("(builtins.tryEval ({} {case}.input)).success", i.primop), true);
             assert_eq!(caught.json(), json!(false), "{name}: the error is not catchable by tryEval");
         } else {
@@ -186,7 +220,11 @@ fn random_inventory(rng: &mut Rng, seed: u64) -> Value {
     if rng.chance(40) {
         let mut tags = Map::new();
         for t in rng.subset(TAGS, 25) {
-            tags.insert(t.into(), json!(rng.subset(&machines, 40)));
+            let mut ms = rng.subset(&machines, 40);
+            if rng.chance(15) {
+                ms.push(rng.pick(MACHINES)); // perhaps unknown
+            }
+            tags.insert(t.into(), json!(ms));
         }
         inv.insert("tags".into(), Value::Object(tags));
     }
@@ -212,7 +250,11 @@ fn random_inventory(rng: &mut Rng, seed: u64) -> Value {
         for r in rng.subset(ROLES, 50) {
             let mut role = Map::new();
             let mut rm = Map::new();
-            for m in rng.subset(&machines, 30) {
+            let mut explicit = rng.subset(&machines, 30);
+            if rng.chance(15) {
+                explicit.push(rng.pick(MACHINES)); // perhaps unknown
+            }
+            for m in explicit {
                 let entry = if rng.chance(50) { json!({ "settings": format!("S:{name}.{r}.{m}") }) } else { json!({}) };
                 rm.insert(m.into(), entry);
             }
@@ -397,4 +439,122 @@ fn random_services_agree() {
     let (ok, failed) = differential(&MULTI_SERVICE, random_services, 60);
     eprintln!("random services: {ok} expanded, {failed} rejected, all alike in primop, twin and CLI");
     assert!(ok >= 15 && failed >= 5, "the generator should make both kinds: {ok} valid, {failed} invalid");
+}
+
+// ---- scale: work and messages that must stay linear -------------------------------------------
+
+/// 100,000 modules with `maxInstances = 1` and 100,001 instances, one over: the check grouped
+/// the instances per module by scanning all of them for each module (147 s here; issue 13).
+/// Primop and twin give the same single error.
+#[test]
+fn max_instances_check_is_linear_in_modules_and_instances() {
+    let input = r#"(let n = 100000; ids = builtins.genList (k: toString k) n; in {
+        modules = builtins.listToAttrs (map (k: { name = "<clan-core>-m${k}"; value.maxInstances = 1; }) ids);
+        instances = builtins.listToAttrs (map (k: { name = "i${k}"; value.module.name = "m${k}"; }) ids)
+          // { extra.module.name = "m7"; };
+      })"#;
+    let primop = nix().eval(&format!("builtins.expandInstances {input}"), true);
+    let pure = nix().eval(&format!("{} {input}", twin(&INSTANCES)), false);
+    assert_eq!(full_error(&primop), "instances.i7: module '<clan-core>-m7' allows at most 1 instances; used by extra, i7");
+    assert_same("primop vs twin", &primop, &pure);
+}
+
+/// 20,000 tags in use and 200 role tags that match none: each warning names ten tags and counts
+/// the rest (each used to list all 20,000: 200 x 20,000 names), in the `warnings` value and on
+/// stderr alike.
+#[test]
+fn unmatched_tag_warnings_stay_small() {
+    let input = r#"(let n = 20000; in {
+        machines = builtins.listToAttrs (builtins.genList (k: { name = "m${toString k}"; value.tags = [ "t${toString (100000 + k)}" ]; }) n);
+        instances.i.roles.r.tags = builtins.genList (k: "unmatched-role-tag-${toString k}") 200;
+      })"#;
+    let primop = nix().eval(&format!("(builtins.expandInstances {input}).warnings"), true);
+    let pure = nix().eval(&format!("({} {input}).warnings", twin(&INSTANCES)), false);
+    assert_same("primop vs twin", &primop, &pure);
+    let warnings = primop.json();
+    let warnings = warnings.as_array().unwrap();
+    assert_eq!(warnings.len(), 200);
+    assert_eq!(
+        warnings[0],
+        "instances.i.roles.r.tags.unmatched-role-tag-0: tag 'unmatched-role-tag-0' matches no machine; \
+         tags in use: all, nixos, t100000, t100001, t100002, t100003, t100004, t100005, t100006, t100007 (and 19992 more)"
+    );
+    assert!(warnings.iter().all(|w| w.as_str().unwrap().len() < 250));
+    assert_eq!(primop.warnings(), warnings.iter().map(|w| w.as_str().unwrap().to_string()).collect::<Vec<_>>());
+}
+
+/// clan-core's own inventory.json (only `machines`) expands alike in CLI, primop and twin.
+/// Skipped without CLAN_CORE.
+#[test]
+fn clan_core_inventory_json_expands() {
+    let Ok(clan) = std::env::var("CLAN_CORE") else {
+        eprintln!("skipped: CLAN_CORE is not set");
+        return;
+    };
+    let file = PathBuf::from(clan).join("inventory.json");
+    let input: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let arg = format!("(builtins.fromJSON (builtins.readFile {}))", file.display());
+    let primop = nix().eval(&format!("builtins.expandInstances {arg}"), true);
+    assert!(primop.success, "{}", primop.stderr);
+    assert_same("twin vs primop", &nix().eval(&format!("{} {arg}", twin(&INSTANCES)), false), &primop);
+    assert_same("CLI vs primop", &run_cli(&INSTANCES, &input), &primop);
+    assert_eq!(primop.json()["instances"], json!({}));
+}
+
+// ---- against clan-core's own framework ----------------------------------------------------------
+
+/// The ids clan-core's checks would give for our error message: `<service>-maxInstances`,
+/// `<service>-<instance>-<role>-minMachines` / `-maxMachines`; other failures (the documented
+/// extensions, such as an unknown machine) are left out.
+fn constraint_ids(message: &str) -> Vec<String> {
+    let mut ids: Vec<String> = message
+        .lines()
+        .filter_map(|line| {
+            let (path, what) = line.split_once(": module 'self-")?;
+            let (service, what) = what.split_once('\'')?;
+            let segments: Vec<&str> = path.split('.').collect();
+            match (segments.as_slice(), what) {
+                (["instances", _], w) if w.starts_with(" allows at most") => Some(format!("{service}-maxInstances")),
+                (["instances", i, "roles", r], w) if w.starts_with(" needs at least") => Some(format!("{service}-{i}-{r}-minMachines")),
+                (["instances", i, "roles", r], w) if w.starts_with(" needs at most") => Some(format!("{service}-{i}-{r}-maxMachines")),
+                _ => None,
+            }
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// On each inventory of tests/nix/clan-constraints.nix, clan-core's framework (run unchanged)
+/// and expandInstances find the same maxInstances and role constraint failures. Skipped
+/// without CLAN_CORE and NIXPKGS_LIB.
+#[test]
+fn constraint_checks_agree_with_clan_core() {
+    let (Ok(clan), Ok(nixpkgs_lib)) = (std::env::var("CLAN_CORE"), std::env::var("NIXPKGS_LIB")) else {
+        eprintln!("skipped: CLAN_CORE or NIXPKGS_LIB is not set");
+        return;
+    };
+    let harness = format!(
+        "(import {}/tests/nix/clan-constraints.nix {{ clanCore = {}; nixpkgsLib = {}; }})",
+        repo().display(),
+        common::nix_string(&clan),
+        common::nix_string(&nixpkgs_lib)
+    );
+    let by_clan = nix().eval(&format!("{harness}.clan"), false);
+    assert!(by_clan.success, "clan-core's framework did not evaluate:\n{}", by_clan.stderr);
+    let by_clan = by_clan.json();
+    let scenarios = by_clan.as_object().unwrap();
+    assert!(scenarios.len() >= 5);
+    let mut failing = 0;
+    for (name, ids) in scenarios {
+        let mut expected: Vec<String> = ids.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        expected.sort();
+        let arg = format!("{harness}.ours.{name}");
+        let primop = nix().eval(&format!("builtins.expandInstances {arg}"), true);
+        assert_same(&format!("{name}: twin vs primop"), &nix().eval(&format!("{} {arg}", twin(&INSTANCES)), false), &primop);
+        let ours = if primop.success { Vec::new() } else { constraint_ids(&full_error(&primop)) };
+        assert_eq!(ours, expected, "{name}: expandInstances vs clan-core's cliChecks");
+        failing += usize::from(!expected.is_empty());
+    }
+    assert!(failing >= 4, "the scenarios should exercise failing checks");
 }

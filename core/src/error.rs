@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::diagnostic::{self, Diagnostic};
 use crate::path::Path;
 
 /// The evaluator raised an error while a value was forced or built. The host keeps the
@@ -13,6 +14,9 @@ pub struct Foreign(pub String);
 pub enum Error {
     /// The input breaks the contract: `<path>: <message>`.
     Invalid { path: Path, message: String },
+    /// The input is well-formed but breaks the contract in these places (at least one),
+    /// sorted by path: every one found, shown together ([`diagnostic::render`]).
+    Diagnostics(Vec<Diagnostic>),
     /// The evaluator raised an error.
     Foreign(Foreign),
     /// A table as large as the input could not be allocated. The host reports it as the
@@ -23,6 +27,22 @@ pub enum Error {
 impl Error {
     pub fn invalid(path: Path, message: impl Into<String>) -> Error {
         Error::Invalid { path, message: message.into() }
+    }
+
+    /// Whether the input was rejected (as opposed to the evaluator raising an error, or memory
+    /// running out).
+    pub fn is_invalid(&self) -> bool {
+        matches!(self, Error::Invalid { .. } | Error::Diagnostics(_))
+    }
+
+    /// The rejection as a list of diagnostics (one for [`Error::Invalid`]); any other error
+    /// (the evaluator's, or memory running out) as it is.
+    pub fn into_diagnostics(self) -> Result<Vec<Diagnostic>, Error> {
+        match self {
+            Error::Invalid { path, message } => Ok(vec![Diagnostic::new(path, message, None)]),
+            Error::Diagnostics(ds) => Ok(ds),
+            other => Err(other),
+        }
     }
 }
 
@@ -50,6 +70,7 @@ impl fmt::Display for Error {
         match self {
             Error::Invalid { path, message } if path.is_empty() => f.write_str(message),
             Error::Invalid { path, message } => write!(f, "{path}: {message}"),
+            Error::Diagnostics(ds) => f.write_str(&diagnostic::render(ds)),
             Error::Foreign(Foreign(m)) => f.write_str(m),
             Error::OutOfMemory => f.write_str("out of memory"),
         }

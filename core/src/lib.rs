@@ -5,6 +5,7 @@
 //! shim); [`json::JsonHost`] implements it over `serde_json` values for tests and the CLI.
 //! The contract both expansions follow is `docs/contract.md`.
 
+pub mod diagnostic;
 pub mod error;
 pub mod host;
 pub mod instances;
@@ -16,5 +17,6 @@ pub mod read;
 pub mod suggest;
 pub mod text;
 
+pub use diagnostic::Diagnostic;
 pub use error::Error;
 pub use host::{Host, Kind};

@@ -2,14 +2,19 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One step of a [`Path`]: an attribute name (raw bytes) or a list index.
+///
+/// Ordered as the messages are sorted: names bytewise, indices numerically (an attribute
+/// name sorts before an index, though no set in the input has both at one place).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Segment {
     Attr(Vec<u8>),
     Index(usize),
 }
 
 /// A path from the primop's argument (or `services.<name>` for multi-service) to a value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Paths order segment by segment; a path sorts before the paths it is a prefix of.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Path(Vec<Segment>);
 
 impl Path {
@@ -19,6 +24,11 @@ impl Path {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The segments, from the argument down.
+    pub fn segments(&self) -> &[Segment] {
+        &self.0
     }
 
     /// This path extended by an attribute name.

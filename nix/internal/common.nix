@@ -74,8 +74,68 @@ let
   missingMessage = path: showAt path "missing required attribute";
   missing = path: throw (missingMessage path);
 
-  # Sorted names joined with ", "; the empty list is "(none)".
-  joinNames = names: if names == [ ] then "(none)" else concatStringsSep ", " (sort lessThan names);
+  # At most this many names are listed in a message; the rest are counted.
+  listedNames = 10;
+
+  # Sorted names joined with ", "; the empty list is "(none)". Past `listedNames` names, the
+  # rest are counted, so a message stays short however many names there are.
+  #   joinNames [ "b" "a" ] == "a, b"
+  #   joinNames (genList toString 12) == "0, 1, 10, 11, 2, 3, 4, 5, 6, 7 (and 2 more)"
+  joinNames =
+    names:
+    let
+      n = length names;
+      sorted = sort lessThan names;
+    in
+    if n == 0 then
+      "(none)"
+    else if n <= listedNames then
+      concatStringsSep ", " sorted
+    else
+      concatStringsSep ", " (genList (elemAt sorted) listedNames) + " (and ${toString (n - listedNames)} more)";
+
+  # Whether attribute path `a` sorts before `b`, as diagnostics are sorted: segment by segment,
+  # names bytewise before indices numerically, a path before the paths it is a prefix of.
+  #   pathLessThan [ "tags" "b" 9 ] [ "tags" "b" 10 ] == true
+  pathLessThan =
+    a: b:
+    let
+      la = length a;
+      lb = length b;
+      go =
+        k:
+        if k == la then
+          k < lb
+        else if k == lb then
+          false
+        else
+          let
+            x = elemAt a k;
+            y = elemAt b k;
+          in
+          if x == y then
+            go (k + 1)
+          else if isInt x == isInt y then
+            x < y
+          else
+            isString x;
+    in
+    go 0;
+
+  # Diagnostics ({ path; message; }) as one error message: a single one as its line; more as
+  # a count followed by one line each, sorted by path (stable: one path keeps found order).
+  renderDiagnostics =
+    diagnostics:
+    let
+      sorted = sort (a: b: pathLessThan a.path b.path) diagnostics;
+      line = d: showAt d.path d.message;
+    in
+    if length diagnostics == 1 then
+      line (elemAt diagnostics 0)
+    else
+      concatStringsSep "\n" (
+        [ "${toString (length diagnostics)} errors in the inventory:" ] ++ map line sorted
+      );
 
   # Levenshtein distance in bytes.
   levenshtein =
@@ -149,6 +209,41 @@ let
     in
     if best == null then null else best.name;
 
+  # suggestAmong candidates x == suggest x candidates, for many names against one list: the
+  # candidates are grouped by length once, and each name looks only at those whose length is
+  # within its bound (a name of another length cannot be close enough).
+  #   let s = suggestAmong [ "web1" "db1" ]; in map s [ "wab1" "db2" ] == [ "web1" "db1" ]
+  suggestAmong =
+    candidates:
+    let
+      byLength = builtins.groupBy (c: toString (stringLength c)) candidates;
+      groups = map (k: {
+        len = stringLength (elemAt byLength.${k} 0);
+        names = byLength.${k};
+      }) (builtins.attrNames byLength);
+    in
+    x:
+    let
+      lx = stringLength x;
+      bound = max 2 (lx / 3);
+      near = builtins.concatMap (
+        g: if g.len - lx <= bound && lx - g.len <= bound then g.names else [ ]
+      ) groups;
+    in
+    suggest x near;
+
+  # didYouMeanAmong candidates x == didYouMean x candidates; see suggestAmong.
+  didYouMeanAmong =
+    candidates:
+    let
+      s = suggestAmong candidates;
+    in
+    x:
+    let
+      found = s x;
+    in
+    if found == null then "" else " (did you mean '${found}'?)";
+
   # " (did you mean 'y'?)" or "".
   didYouMean =
     x: candidates:
@@ -214,10 +309,15 @@ in
     typeError
     missingMessage
     missing
+    listedNames
     joinNames
+    pathLessThan
+    renderDiagnostics
     levenshtein
     suggest
+    suggestAmong
     didYouMean
+    didYouMeanAmong
     expectSet
     expectList
     expectString

@@ -4,5 +4,5 @@
     modules.m.constraints.server.minMachines = "1";
     instances = { };
   };
-  error = "modules.m.constraints.server.minMachines: expected an integer or null, got a string";
+  error = "modules.m.constraints.server.minMachines: expected a non-negative integer or null, got a string";
 }

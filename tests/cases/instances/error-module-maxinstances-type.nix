@@ -4,5 +4,5 @@
     modules.m.maxInstances = 1.5;
     instances = { };
   };
-  error = "modules.m.maxInstances: expected an integer or null, got a float";
+  error = "modules.m.maxInstances: expected a positive integer or null, got a float";
 }

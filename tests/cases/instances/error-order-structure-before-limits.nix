@@ -1,15 +1,18 @@
-# Structural checks of all instances (5) come before maxInstances (6) and constraints (7).
+# Structural checks of all instances come before the semantic checks: the type error is
+# reported alone, not the unknown machine, maxInstances or constraint failures.
 {
   input = {
     machines.m = { };
     modules."<clan-core>-m" = {
-      maxInstances = 0;
+      maxInstances = 1;
       constraints.r.minMachines = 5;
     };
     instances = {
       a.module.name = "m";
+      b.module.name = "m";
       z.roles.r.machines.ghost = { };
+      z.roles.r.tags = 3;
     };
   };
-  error = "instances.z.roles.r.machines.ghost: no machine named 'ghost'";
+  error = "instances.z.roles.r.tags: expected a set or a list of tag names, got an integer";
 }

@@ -24,8 +24,9 @@
       "self-hello" = {
         roles = [ "default" ];
       };
+      # limits of a module no instance uses are checked, never applied
       "<clan-core>-unused" = {
-        maxInstances = 0;
+        maxInstances = 1;
       };
     };
   };

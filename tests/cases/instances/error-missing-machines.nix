@@ -1,6 +1,0 @@
-{
-  input = {
-    instances = { };
-  };
-  error = "machines: missing required attribute";
-}

@@ -12,12 +12,14 @@ position (a wrong type, a throwing thunk, a deletion, a reference to an unknown 
 tag, a violated limit), given to the primop and to the twin in the same nix-instantiate
 process. Many cases share one process: every case evaluates, in Nix,
 
-    a = builtins.tryEval (builtins.toJSON (mark (primop input)))
-    b = builtins.tryEval (builtins.toJSON (mark (twin input)))
+    a = builtins.tryEval (show (mark (primop input)))
+    b = builtins.tryEval (show (mark (twin input)))
 
 where `mark` replaces each settings value by its marker (`_id`), so settings, which carry
-throwing attributes that must never be forced, are compared by identity and left unforced.
-The case passes if both succeed with equal JSON or both fail. tryEval cannot tell error
+throwing attributes that must never be forced, are compared by identity and left unforced, and
+`show` writes the whole value as text, byte for byte, with its strings' context (not
+builtins.toJSON: Nix 2.2x refuses to write a string that is not UTF-8 as JSON).
+The case passes if both succeed with equal text and context or both fail. tryEval cannot tell error
 messages apart, so a sample of the failing cases (--messages) is re-run one process per
 implementation to compare the error messages too (every line of them); the full per-message
 comparison of the contract's error cases is in the Rust tests (tests/twin.rs,
@@ -111,9 +113,12 @@ NON_UTF8_NIX = '${builtins.substring 0 1 "é"}'
 
 
 def nix_str(s):
-    if s == NON_UTF8:
-        return f'"{NON_UTF8_NIX}"'
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${").replace("\n", "\\n") + '"'
+    """A Nix string literal for `s`; NON_UTF8 anywhere in it (a settings marker can hold a machine
+    name) becomes the interpolation that makes that byte, so no NUL byte reaches Nix source."""
+    def escape(part):
+        return part.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${").replace("\n", "\\n")
+
+    return '"' + NON_UTF8_NIX.join(escape(part) for part in s.split(NON_UTF8)) + '"'
 
 
 def to_nix(v):
@@ -440,7 +445,7 @@ def gen_case(seed):
 
 MARK = """
 let
-  inherit (builtins) isList mapAttrs map tryEval toJSON;
+  inherit (builtins) attrNames concatStringsSep isAttrs isFunction isList isString mapAttrs map replaceStrings tryEval toJSON;
   mark = s: s._id or "-";
   markList = l: if isList l then map mark l else mark l;
   marks = {
@@ -455,6 +460,15 @@ let
     };
     services = r: r // { settings = map mark r.settings; };
   };
+  # a value as text, like toJSON (a function fails) but byte for byte: strings need not be
+  # UTF-8; their context is carried into the text
+  quote = s: "\\"" + replaceStrings [ "\\\\" "\\"" ] [ "\\\\\\\\" "\\\\\\"" ] s + "\\"";
+  show = v:
+    if isAttrs v then "{" + concatStringsSep "," (map (n: quote n + ":" + show v.${n}) (attrNames v)) + "}"
+    else if isList v then "[" + concatStringsSep "," (map show v) + "]"
+    else if isString v then quote v
+    else if isFunction v then throw "a function"
+    else toJSON v;
   primops = { instances = builtins.expandInstances; services = builtins.expandMultiService; };
   twins = { instances = import @ROOT@/nix/expand-instances.nix; services = import @ROOT@/nix/multi-service.nix; };
 in
@@ -462,10 +476,10 @@ in
   # "ok" / "err" when primop and twin agree, anything else is a failure
   compare = kind: input:
     let
-      # the JSON text, and the store paths its strings refer to (`==` ignores string context)
-      json = r: let j = toJSON r; in j + toJSON (builtins.attrNames (builtins.getContext j));
-      a = tryEval (json (marks.${kind} (primops.${kind} input)));
-      b = tryEval (json (marks.${kind} (twins.${kind} input)));
+      # the text, and the store paths its strings refer to (`==` ignores string context)
+      text = r: let t = show r; in t + toJSON (attrNames (builtins.getContext t));
+      a = tryEval (text (marks.${kind} (primops.${kind} input)));
+      b = tryEval (text (marks.${kind} (twins.${kind} input)));
     in
     if a.success && b.success then (if a.value == b.value then "ok" else "different results")
     else if a.success then "only the twin failed"
@@ -495,6 +509,9 @@ class Nix:
 
     def run_file(self, name, text, json_out=True, timeout=600):
         path = os.path.join(self.dir, "cases", f"{name or 'init'}.nix")
+        # never a NUL byte in Nix source (the versions' lexers differ on it): NUL-byte names are
+        # made by builtins.fromJSON from the six characters \u0000
+        assert "\0" not in text, f"a NUL byte in the Nix source of {name}"
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         cmd = ["nix-instantiate", "--option", "plugin-files", self.plugin, "--eval", "--strict"]
@@ -513,11 +530,20 @@ def crashed(r):
 
 def first_error(stderr):
     """The error message: its `error:` line and the lines continuing it (several inventory
-    errors are one message, one per line), up to an empty line."""
+    errors are one message, one per line), up to an empty line.
+
+    Nix 2.8 prints `error: <message>` first (then the trace, with --show-trace); Nix 2.2x prints
+    a bare `error:`, the trace (`… while …` lines), then an indented `error: <message>`. Either
+    way the message is the first `error:` line that carries text (as `Eval::error()` in
+    tests/common/mod.rs reads it), its continuation lines indented under it."""
     lines = stderr.splitlines()
     for i, l in enumerate(lines):
-        if l.startswith("error: ") and not l.startswith("error: while evaluating"):
-            message = [l[len("error: "):].strip()]
+        l = l.strip()
+        if not l.startswith("error:"):
+            continue
+        text = l[len("error:"):].strip()
+        if text and not text.startswith("while evaluating"):
+            message = [text]
             for more in lines[i + 1:]:
                 more = more.strip()
                 if not more or more.startswith(("(use '--show-trace'", "at ", "… ", "while ")):

@@ -21,6 +21,10 @@
 //   2.30+      `v.listView()` instead of `v.listItems()`.
 //   2.33+      `v.mkString(s, state.mem)`.
 //   2.34+      `PrimOp::impl` instead of `PrimOp::fun`.
+//
+// String context is read and shared as Value's context pointer (a null-terminated array up to
+// 2.32; `mkStringNoCopy` with the `StringData` after), so no context set type is named here.
+// Errors are raised with the message as a single literal: formatting with "%s" would colour it.
 #pragma once
 
 #ifndef NIX_INSTANCES_NIX_MINOR
@@ -41,6 +45,7 @@
 #  include <nix/expr/value.hh>
 #  include <nix/util/logging.hh>
 #  include <nix/store/globals.hh>
+#  include <nix/util/signals.hh>
 #else
 // The build configuration Nix's headers were written against, which up to 2.27 users include
 // first: autotools' config.h up to 2.25, meson's per-library config-*.hh in 2.26 and 2.27.
@@ -56,6 +61,9 @@
 #  include <value.hh>
 #  include <logging.hh>
 #  include <globals.hh>
+#  if __has_include(<signals.hh>)
+#    include <signals.hh>
+#  endif
 #endif
 
 #include <cstdint>
@@ -150,6 +158,19 @@ inline std::string path(const nix::Value & v)
 #endif
 }
 
+// Whether a string value carries context (refers to store paths).
+inline bool has_context(const nix::Value & v)
+{
+#if NIX_AT_LEAST(33)
+    return v.context() != nullptr;
+#elif NIX_AT_LEAST(22)
+    auto ctx = v.context();
+    return ctx && *ctx;
+#else
+    return v.string.context && *v.string.context;
+#endif
+}
+
 inline int64_t integer(const nix::Value & v)
 {
 #if NIX_AT_LEAST(25)
@@ -182,6 +203,19 @@ inline void make_string(nix::EvalState & state, nix::Value & v, std::string_view
 #endif
 }
 
+// `v` (just made by make_string) takes the context of the string `from`. Contexts are
+// immutable and garbage-collected: `v` shares `from`'s.
+inline void share_context(nix::Value & v, const nix::Value & from)
+{
+#if NIX_AT_LEAST(33)
+    v.mkStringNoCopy(v.string_data(), from.context());
+#elif NIX_AT_LEAST(22)
+    v.mkString(v.c_str(), from.context());
+#else
+    v.mkString(v.string.s, from.string.context);
+#endif
+}
+
 // A list of `n` items filled by `fill(i)`.
 template<typename F>
 inline void make_list(nix::EvalState & state, nix::Value & v, size_t n, F && fill)
@@ -199,20 +233,28 @@ inline void make_list(nix::EvalState & state, nix::Value & v, size_t n, F && fil
 
 // ---- errors and warnings ----------------------------------------------------------------------
 
-// Throws error type E (with message `msg`) at the primop call.
+// Throws error type E (with message `msg`) at the primop call. The message is one literal, so
+// Nix prints it uncoloured, as it prints a `throw`'s message (a format argument would be
+// highlighted on a terminal).
 template<typename E>
 [[noreturn]] inline void throw_at(nix::EvalState & state, PosHold pos, const std::string & msg)
 {
 #if NIX_AT_LEAST(21)
-    state.error<E>("%s", msg).atPos(pos).debugThrow();
+    state.error<E>(msg).atPos(pos).debugThrow();
 #elif NIX_AT_LEAST(14)
-    state.error("%s", msg).atPos(pos).template debugThrow<E>();
+    state.error(msg).atPos(pos).template debugThrow<E>();
 #elif NIX_AT_LEAST(9)
-    throw E({ .msg = nix::hintfmt("%s", msg), .errPos = state.positions[pos] });
+    throw E({ .msg = nix::hintfmt(msg), .errPos = state.positions[pos] });
 #else
     (void) state;
-    throw E({ .msg = nix::hintfmt("%s", msg), .errPos = pos_of(pos) });
+    throw E({ .msg = nix::hintfmt(msg), .errPos = pos_of(pos) });
 #endif
+}
+
+// Throws Nix's `Interrupted` when the user pressed Ctrl-C (SIGINT) since evaluation began.
+inline void check_interrupt()
+{
+    nix::checkInterrupt();
 }
 
 // A `throw`-like error at the primop call: catchable by builtins.tryEval.
@@ -239,6 +281,15 @@ inline void warn(const std::string & msg)
 inline const std::string & running_version()
 {
     return nix::nixVersion;
+}
+
+// Whether a primop of this name is registered already (by another copy of this plugin).
+inline bool primop_registered(const std::string & name)
+{
+    if (!nix::RegisterPrimOp::primOps) return false;
+    for (auto & p : *nix::RegisterPrimOp::primOps)
+        if (p.name == name) return true;
+    return false;
 }
 
 #if NIX_AT_LEAST(9)

@@ -8,6 +8,7 @@
 #  include <gc/gc.h>
 #endif
 #include <limits>
+#include <new>
 
 namespace nix_instances {
 
@@ -101,6 +102,12 @@ int64_t Ctx::integer(uint32_t i) const { return compat::integer(*get(i)); }
 
 bool Ctx::boolean(uint32_t i) const { return compat::boolean(*get(i)); }
 
+bool Ctx::has_context(uint32_t i) const
+{
+    auto & v = *get(i);
+    return v.type() == nix::nString && compat::has_context(v);
+}
+
 uint32_t Ctx::symbol(rust::Slice<const uint8_t> name)
 {
     symbols.push_back(state.symbols.create(view(name)));
@@ -135,6 +142,15 @@ uint32_t Ctx::make_string(rust::Slice<const uint8_t> s)
     return add(v);
 }
 
+uint32_t Ctx::make_string_with_context(rust::Slice<const uint8_t> s, uint32_t context_of)
+{
+    auto & from = *get(context_of);
+    auto v = state.allocValue();
+    compat::make_string(state, *v, view(s));
+    if (from.type() == nix::nString) compat::share_context(*v, from);
+    return add(v);
+}
+
 uint32_t Ctx::make_list(rust::Slice<const uint32_t> items)
 {
     auto v = state.allocValue();
@@ -155,6 +171,11 @@ uint32_t Ctx::make_attrs(rust::Slice<const uint32_t> syms, rust::Slice<const uin
 void Ctx::warn(rust::Slice<const uint8_t> message) const
 {
     compat::warn(std::string(view(message)));
+}
+
+void Ctx::check_interrupt() const
+{
+    compat::check_interrupt();
 }
 
 // ---- the primops ------------------------------------------------------------------------------
@@ -186,6 +207,9 @@ static void run(Entry entry, nix::EvalState & state, compat::PosArg pos, nix::Va
             compat::throw_eval(state, held, "internal error in nix-instances: a Nix error was lost: " + message);
         case Status::Invalid:
             compat::throw_thrown(state, held, message);
+        case Status::OutOfMemory:
+            // what Nix throws when its own allocations fail: `error: out of memory`
+            throw std::bad_alloc();
         default:
             compat::throw_eval(state, held, "internal error in nix-instances: " + message);
     }
@@ -210,6 +234,14 @@ static Outcome entry_test_panic(Ctx & ctx, uint32_t arg) { return test_panic(ctx
 static void prim_testPanic(nix::EvalState & state, compat::PosArg pos, nix::Value ** args, nix::Value & v)
 {
     run(entry_test_panic, state, pos, args[0], v);
+}
+
+// `nixInstancesTestAllocCap bytes`: Rust allocations larger than `bytes` fail from now on.
+static void prim_testAllocCap(nix::EvalState & state, compat::PosArg pos, nix::Value ** args, nix::Value & v)
+{
+    compat::force(state, *args[0], compat::hold(pos));
+    test_alloc_cap(uint64_t(compat::integer(*args[0])));
+    v.mkBool(true);
 }
 
 // `nixInstancesTestGcStress "instances" arg`: the expansion with a full collection every 64 values.
@@ -249,6 +281,14 @@ static bool register_primops()
             built.c_str(), compat::running_version().c_str());
         return false;
     }
+    // Another copy of the plugin (another file, another version) may have registered first:
+    // two registrations would give `builtins` each name twice. The first copy keeps them.
+    if (compat::primop_registered("__nixInstancesVersion")) {
+        compat::warn("nix-instances: another copy of the plugin is loaded already (plugin-files names two); "
+                     "this one (version " + std::string(crate_version().data(), crate_version().size()) +
+                     ") steps aside and registers nothing");
+        return false;
+    }
     compat::register_primop("__nixInstancesVersion", {}, 0,
         "The version of the nix-instances plugin, e.g. `\"0.1.0\"`. "
         "Test `builtins ? nixInstancesVersion` to see whether the plugin is loaded.",
@@ -265,6 +305,8 @@ static bool register_primops()
         prim_expandMultiService);
 #ifdef NIX_INSTANCES_TEST_HOOKS
     compat::register_primop("__nixInstancesTestPanic", {"x"}, 1, "Test hook: a panic in Rust.", prim_testPanic);
+    compat::register_primop("__nixInstancesTestAllocCap", {"bytes"}, 1,
+        "Test hook: Rust allocations larger than `bytes` fail.", prim_testAllocCap);
     compat::register_primop("__nixInstancesTestGcStress", {"which", "arg"}, 2,
         "Test hook: an expansion with forced garbage collections.", prim_testGcStress);
 #endif

@@ -39,6 +39,7 @@ public:
     rust::Slice<const uint8_t> string(uint32_t v) const;
     int64_t integer(uint32_t v) const;
     bool boolean(uint32_t v) const;
+    bool has_context(uint32_t v) const;
 
     // Building.
     uint32_t symbol(rust::Slice<const uint8_t> name);
@@ -46,10 +47,12 @@ public:
     uint32_t make_bool(bool b);
     uint32_t make_int(int64_t i);
     uint32_t make_string(rust::Slice<const uint8_t> s);
+    uint32_t make_string_with_context(rust::Slice<const uint8_t> s, uint32_t context_of);
     uint32_t make_list(rust::Slice<const uint32_t> items);
     uint32_t make_attrs(rust::Slice<const uint32_t> symbols, rust::Slice<const uint32_t> items);
 
     void warn(rust::Slice<const uint8_t> message) const;
+    void check_interrupt() const;
 
 #ifdef NIX_INSTANCES_TEST_HOOKS
     // Test hook: run a full garbage collection every `n` values Rust holds (0: never).

@@ -31,6 +31,9 @@ let
     zipAttrsWith
     ;
   inherit (C)
+    checkName
+    checkNames
+    isName
     typeError
     errorAt
     didYouMean
@@ -48,10 +51,13 @@ let
 
   checkSet = path: v: isAttrs v || typeError path "a set" v;
 
-  checkStringList =
+  # A list of names: strings without context (docs/contract.md, "Names").
+  checkNameList =
     path: v:
-    (isList v || typeError path "a list" v)
-    && (all isString v || allIndexed (k: x: isString x || typeError (path ++ [ k ]) "a string" x) v);
+    (isList v || typeError path "a list" v) && (all isName v || allIndexed (k: checkName (path ++ [ k ])) v);
+
+  # A set (checked), whose attribute names are whole strings.
+  checkNamedSet = path: v: checkSet path v && checkNames path v;
 
   # null or an integer of at least `least` (clan's `nullOr ints.unsigned` for 0,
   # `nullOr ints.positive` for 1)
@@ -93,7 +99,7 @@ let
       cp = p ++ [ "machineClass" ];
     in
     checkSet p v
-    && checkStringList (p ++ [ "tags" ]) (v.tags or [ ])
+    && checkNameList (p ++ [ "tags" ]) (v.tags or [ ])
     && (isString class || typeError cp "a string" class)
     && (
       class == "nixos"
@@ -101,7 +107,7 @@ let
       || errorAt cp "expected \"nixos\" or \"darwin\", got \"${class}\""
     );
 
-  check2 = checkSet [ "machines" ] machines && all checkMachine machineNames;
+  check2 = checkNamedSet [ "machines" ] machines && all checkMachine machineNames;
 
   # 3. the `tags` argument
   checkTag =
@@ -113,9 +119,9 @@ let
         t
       ];
     in
-    checkStringList p l;
+    checkNameList p l;
 
-  check3 = checkSet [ "tags" ] tagsArg && all checkTag tagsArgNames;
+  check3 = checkNamedSet [ "tags" ] tagsArg && all checkTag tagsArgNames;
 
   # 4. modules
   checkModule =
@@ -131,9 +137,9 @@ let
       csp = p ++ [ "constraints" ];
     in
     checkSet p v
-    && (roles == null || checkStringList (p ++ [ "roles" ]) roles)
+    && (roles == null || checkNameList (p ++ [ "roles" ]) roles)
     && checkLimit 1 (p ++ [ "maxInstances" ]) (v.maxInstances or null)
-    && checkSet csp cs
+    && checkNamedSet csp cs
     && all (
       r:
       let
@@ -145,7 +151,7 @@ let
       && checkLimit 1 (cp ++ [ "maxMachines" ]) (c.maxMachines or null)
     ) (attrNames cs);
 
-  check4 = checkSet [ "modules" ] modules && all checkModule moduleIds;
+  check4 = checkNamedSet [ "modules" ] modules && all checkModule moduleIds;
 
   # Allowed roles per module id: null (any) or { list = sorted unique; set = {...}; }
   moduleRoles = mapAttrs (
@@ -178,13 +184,13 @@ let
       tp = p ++ [ "tags" ];
     in
     checkSet p v
-    && checkSet mp ms
+    && checkNamedSet mp ms
     && all (m: checkSet (mp ++ [ m ]) ms.${m}) (attrNames ms)
     && (
       if isAttrs ts then
-        all (t: checkSet (tp ++ [ t ]) ts.${t}) (attrNames ts)
+        checkNames tp ts && all (t: checkSet (tp ++ [ t ]) ts.${t}) (attrNames ts)
       else if isList ts then
-        all isString ts || allIndexed (k: x: isString x || typeError (tp ++ [ k ]) "a string" x) ts
+        all isName ts || allIndexed (k: checkName (tp ++ [ k ])) ts
       else
         typeError tp "a set or a list of tag names" ts
     );
@@ -206,12 +212,16 @@ let
     in
     checkSet p v
     && checkSet mp mod
-    && (isString name || typeError (mp ++ [ "name" ]) "a string" name)
-    && (input == null || isString input || typeError (mp ++ [ "input" ]) "a string or null" input)
-    && checkSet rp roles
+    && checkName (mp ++ [ "name" ]) name
+    && (
+      input == null
+      || isName input
+      || (if isString input then checkName (mp ++ [ "input" ]) input else typeError (mp ++ [ "input" ]) "a string or null" input)
+    )
+    && checkNamedSet rp roles
     && all (r: checkRole roles.${r} (rp ++ [ r ])) (attrNames roles);
 
-  check5 = checkSet [ "instances" ] instances && all checkInstance instanceNames;
+  check5 = checkNamedSet [ "instances" ] instances && all checkInstance instanceNames;
 
   # ---------------------------------------------------------------------------
   # 6.–9. Semantic checks: every failure, as { path; message; }, in the order the primop

@@ -98,11 +98,30 @@ in
     );
   };
 
+  # As services-flake's: one import per enabled instance (name order), its `outputs.settings`.
+  # Reading a setting other than `processes` (`settings.log_level`, say) forces only each
+  # instance's `enable` and each enabled instance's settings set, as there; each instance's
+  # process names are forced, and checked for duplicates across instances, only once
+  # `processes` is read.
   config.settings.imports =
-    (expandMultiService (
-      nameArgs
-      // {
-        instances = config.services.${service};
-      }
-    )).settings;
+    let
+      instances = config.services.${service};
+      # forces each instance's `enable` only
+      enabled =
+        (expandMultiService (
+          nameArgs
+          // {
+            instances = builtins.mapAttrs (_: i: { inherit (i) enable; }) instances;
+          }
+        )).enabled;
+      # every check, the duplicate processes included
+      checked = expandMultiService (nameArgs // { inherit instances; });
+    in
+    map (
+      n:
+      let
+        settings = instances.${n}.outputs.settings;
+      in
+      settings // { processes = builtins.seq checked.processes settings.processes; }
+    ) enabled;
 }

@@ -7,13 +7,20 @@
 # Linear in the number of instances and processes: no scans inside loops.
 let
   common = import ./internal/common.nix;
-  inherit (common) showAt typeErrorMessage;
+  inherit (common)
+    showAt
+    typeErrorMessage
+    namesIntact
+    nulInNameMessage
+    ;
 
   inherit (builtins)
     attrNames
     concatMap
+    elemAt
     filter
     head
+    length
     isAttrs
     isBool
     isPath
@@ -25,8 +32,6 @@ let
     unsafeDiscardStringContext
     ;
 
-  # The first non-null item; items after it are not evaluated.
-  firstNonNull = builtins.foldl' (found: x: if found != null then found else x) null;
 
   # The base name of a module path/string with trailing `/`s dropped, without the
   # `<hash>-` prefix of a store path, cut at the first `.`. May be "".
@@ -83,6 +88,8 @@ let
       showAt [ "instances" ] "missing required attribute"
     else if !(isAttrs instances) then
       typeErrorMessage [ "instances" ] "a set" instances
+    else if !(namesIntact instances) then
+      nulInNameMessage [ "instances" ]
     else
       null;
 
@@ -91,8 +98,9 @@ let
 
   at = n: rest: [ "services" svc n ] ++ rest;
 
-  # Per instance, in name order: { name; enable; ok; error; settings; processes; }.
-  # `ok`/`error` cover the structural checks of this instance only.
+  # Per instance, in name order: { name; enable; settings; error; threw; forced; processNames; }.
+  # `error` covers the structural checks of this instance only. Nothing is forced until the
+  # walk below reaches the instance.
   infos = map (
     n:
     let
@@ -102,6 +110,7 @@ let
       outputs = inst.outputs or { };
       settings = outputs.settings or { };
       processes = settings.processes or { };
+      processesPath = at n [ "outputs" "settings" "processes" ];
       error =
         if !isSet then
           typeErrorMessage (at n [ ]) "a set" inst
@@ -114,28 +123,98 @@ let
         else if !(isAttrs settings) then
           typeErrorMessage (at n [ "outputs" "settings" ]) "a set" settings
         else if !(isAttrs processes) then
-          typeErrorMessage (at n [ "outputs" "settings" "processes" ]) "a set" processes
+          typeErrorMessage processesPath "a set" processes
+        else if !(namesIntact processes) then
+          nulInNameMessage processesPath
         else
           null;
-      ok = error == null;
-      processNames = if ok && enable then attrNames processes else [ ];
-      # Forcing what the checks look at may throw (a user's `throw` in a later instance).
-      # The primop stops at the first error in name order and never looks further, so a
-      # throw is only raised here when no earlier instance has an error.
+      processNames = if error == null && enable then attrNames processes else [ ];
+      # Forcing what the checks look at may throw (a user's `throw`): the primop re-raises
+      # that throw when it reaches the instance, so the walk stops there and re-raises it.
       forced = builtins.deepSeq [ error processNames ] true;
       threw = !(builtins.tryEval forced).success;
     in
     {
       name = n;
-      inherit enable settings threw forced;
-      error = if threw then null else error;
-      # process names of a valid enabled instance (sorted), else none
-      processNames = if threw then [ ] else processNames;
+      inherit
+        enable
+        settings
+        error
+        threw
+        forced
+        processNames
+        ;
     }
   ) names;
 
-  # Process name -> the first instance (name order) defining it. `listToAttrs` keeps the
-  # first of equal names.
+  count = length names;
+
+  # The walk the primop makes: instance by instance in name order, each instance's checks,
+  # then its process names one by one against those of earlier instances; it stops at the first
+  # error, and what lies after is never forced (a later instance may raise an error that
+  # `tryEval` cannot catch). `genericClosure` keeps the first item of each key, in order, and
+  # hands only new ones to `operator`: an instance's items are its processes, each leading to
+  # the next, the last to the next instance; a process name seen before is dropped, and the
+  # walk ends there. O(P log P) in the number P of processes.
+  instanceItem =
+    k:
+    let
+      info = elemAt infos k;
+    in
+    {
+      key = "i${toString k}";
+      inherit k;
+      next = if info.threw || info.error != null then [ ] else processItems k 0;
+    };
+
+  processItems =
+    k: j:
+    let
+      ps = (elemAt infos k).processNames;
+    in
+    if j < length ps then
+      [
+        {
+          key = "p${elemAt ps j}";
+          inherit k j;
+          next = processItems k (j + 1);
+        }
+      ]
+    else if k + 1 < count then
+      [ (instanceItem (k + 1)) ]
+    else
+      [ ];
+
+  walk = builtins.genericClosure {
+    startSet = if count == 0 then [ ] else [ (instanceItem 0) ];
+    operator = item: item.next;
+  };
+
+  # The error where the walk ended, or null when it went through.
+  walkError =
+    if count == 0 then
+      null
+    else
+      let
+        last = elemAt walk (length walk - 1);
+        info = elemAt infos last.k;
+        # the item the walk dropped: a process an earlier instance defines
+        dropped = head last.next;
+        b = (elemAt infos dropped.k).name;
+        p = elemAt (elemAt infos dropped.k).processNames dropped.j;
+        a = (elemAt infos (head (filter (x: x.key == dropped.key) walk)).k).name;
+      in
+      if !(last ? j) && info.threw then
+        builtins.seq info.forced null
+      else if !(last ? j) && info.error != null then
+        info.error
+      else if last.next == [ ] then
+        null
+      else
+        showAt (at b [ "outputs" "settings" "processes" p ])
+          "process '${p}' is defined by both instances '${a}' and '${b}' of service '${svc}'; process names must be unique across instances, so include the instance name in it (e.g. processes.\"\${name}-${p}\")";
+
+  # Process name -> the instance (name order) defining it; only read once the walk went through.
   owner = listToAttrs (
     concatMap (
       info:
@@ -146,33 +225,6 @@ let
     ) infos
   );
 
-  # The first process (name order) of an instance that an earlier instance defines too.
-  duplicateError =
-    info:
-    let
-      dups = filter (p: owner.${p} != info.name) info.processNames;
-      p = head dups;
-      a = owner.${p};
-      b = info.name;
-    in
-    if dups == [ ] then
-      null
-    else
-      showAt (at b [ "outputs" "settings" "processes" p ])
-        "process '${p}' is defined by both instances '${a}' and '${b}' of service '${svc}'; process names must be unique across instances, so include the instance name in it (e.g. processes.\"\${name}-${p}\")";
-
-  # Instance by instance: its structural checks, then its process names against earlier ones;
-  # an instance that throws re-throws the user's own error when it comes first.
-  instanceErrors = map (
-    info:
-    if info.threw then
-      builtins.seq info.forced null
-    else if info.error != null then
-      info.error
-    else
-      duplicateError info
-  ) infos;
-
   firstError =
     if argError != null then
       argError
@@ -181,7 +233,7 @@ let
     else if instancesError != null then
       instancesError
     else
-      firstNonNull instanceErrors;
+      walkError;
 
   enabledInfos = filter (info: info.enable) infos;
 

@@ -12,12 +12,14 @@ position (a wrong type, a throwing thunk, a deletion, a reference to an unknown 
 tag, a violated limit), given to the primop and to the twin in the same nix-instantiate
 process. Many cases share one process: every case evaluates, in Nix,
 
-    a = builtins.tryEval (builtins.toJSON (mark (primop input)))
-    b = builtins.tryEval (builtins.toJSON (mark (twin input)))
+    a = builtins.tryEval (show (mark (primop input)))
+    b = builtins.tryEval (show (mark (twin input)))
 
 where `mark` replaces each settings value by its marker (`_id`), so settings, which carry
-throwing attributes that must never be forced, are compared by identity and left unforced.
-The case passes if both succeed with equal JSON or both fail. tryEval cannot tell error
+throwing attributes that must never be forced, are compared by identity and left unforced, and
+`show` writes the whole value as text, byte for byte, with its strings' context (not
+builtins.toJSON: Nix 2.2x refuses to write a string that is not UTF-8 as JSON).
+The case passes if both succeed with equal text and context or both fail. tryEval cannot tell error
 messages apart, so a sample of the failing cases (--messages) is re-run one process per
 implementation to compare the error messages too (every line of them); the full per-message
 comparison of the contract's error cases is in the Rust tests (tests/twin.rs,
@@ -27,6 +29,11 @@ A process that dies (signal, `terminate called`, an error tryEval cannot catch s
 internal error of the plugin) is split until the failing case is found. Every failure is
 printed with its seed; --show SEED prints that case again. Exit status 1 on any failure.
 No `abort` is ever generated (tryEval does not catch it).
+
+Besides plain names, cases hold names that are strings with context (a store path reference,
+where a name is read: an error with the path; multiService's `service`: kept, and compared), set
+entries whose attribute names hold a NUL byte (made with builtins.fromJSON, so no NUL byte is
+ever written into Nix source text; only on a Nix whose fromJSON makes them: 2.8, not 2.26), and names with the last code points U+10FF00-U+10FFFF.
 """
 
 import argparse
@@ -63,11 +70,41 @@ class Raw:
         return hash(self.text)
 
 
-# Defined by PRELUDE around every case: a thunk that must never be forced, and one in a forced
-# position (whose error both implementations must raise).
+# Defined by PRELUDE around every case: a thunk that must never be forced, one in a forced
+# position (whose error both implementations must raise), and `ctx`, which gives a string the
+# context of a store path (a file made by builtins.toFile: nothing is built).
 LAZY = Raw("lazy")
 BOOM = Raw("boom")
-PRELUDE = 'let lazy = throw "lazy: forced a value that is never forced"; boom = throw "boom"; in'
+PRELUDE = (
+    'let lazy = throw "lazy: forced a value that is never forced"; boom = throw "boom"; '
+    'ctx = s: s + builtins.substring 0 0 (builtins.toFile "fuzz-context" "x"); in'
+)
+
+
+class Ctx:
+    """A string with context: `ctx "<s>"` in Nix."""
+
+    def __init__(self, s):
+        self.s = s
+
+    def __eq__(self, other):
+        return isinstance(other, Ctx) and other.s == self.s
+
+    def __hash__(self):
+        return hash(("ctx", self.s))
+
+
+class NulKey:
+    """An attribute name holding a NUL byte between `before` and `after`: made by builtins.fromJSON."""
+
+    def __init__(self, before, after):
+        self.before, self.after = before, after
+
+    def __eq__(self, other):
+        return isinstance(other, NulKey) and (other.before, other.after) == (self.before, self.after)
+
+    def __hash__(self):
+        return hash(("nul", self.before, self.after))
 
 
 # A name that is not UTF-8: the first byte of "é".
@@ -76,12 +113,17 @@ NON_UTF8_NIX = '${builtins.substring 0 1 "é"}'
 
 
 def nix_str(s):
-    if s == NON_UTF8:
-        return f'"{NON_UTF8_NIX}"'
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${").replace("\n", "\\n") + '"'
+    """A Nix string literal for `s`; NON_UTF8 anywhere in it (a settings marker can hold a machine
+    name) becomes the interpolation that makes that byte, so no NUL byte reaches Nix source."""
+    def escape(part):
+        return part.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${").replace("\n", "\\n")
+
+    return '"' + NON_UTF8_NIX.join(escape(part) for part in s.split(NON_UTF8)) + '"'
 
 
 def to_nix(v):
+    if isinstance(v, Ctx):
+        return f"(ctx {nix_str(v.s)})"
     if isinstance(v, Raw):
         return v.text if v.text.isidentifier() else f"({v.text})"
     if v is None:
@@ -97,7 +139,14 @@ def to_nix(v):
     if isinstance(v, list):
         return "[ " + " ".join(to_nix(x) for x in v) + " ]"
     if isinstance(v, dict):
-        return "{ " + " ".join(f"{nix_str(k)} = {to_nix(x)};" for k, x in v.items()) + " }"
+        text = "{ " + " ".join(f"{nix_str(k)} = {to_nix(x)};" for k, x in v.items() if not isinstance(k, NulKey)) + " }"
+        for k, x in v.items():
+            if isinstance(k, NulKey):
+                # JSON text with the escape \u0000 (six characters), as a Nix string: the NUL
+                # byte only exists once builtins.fromJSON has parsed it
+                key = nix_str(json.dumps({k.before + "\0" + k.after: None}))
+                text = f"({text} // builtins.mapAttrs (_: _: {to_nix(x)}) (builtins.fromJSON {key}))"
+        return text
     raise TypeError(type(v))
 
 
@@ -105,9 +154,11 @@ def to_nix(v):
 # Generators
 
 
-MACHINES = ["web1", "web2", "db1", "db-2", "my host", "edge", "a.b", "café", "x'y", NON_UTF8]
-TAGS = ["web", "db", "backup", "all", "nixos", "darwin", "edge", "my tag", "monitored"]
-ROLES = ["server", "client", "peer", "my role", "default"]
+# U+10FF22 and U+10FF0A were once shown as `"` and a newline; U+10FEFF is the messages' escape.
+HIGH = ["\U0010FF22", "\U0010FF0A", "\U0010FEFF", "\U0010FFFF", "\U0010FFE9"]
+MACHINES = ["web1", "web2", "db1", "db-2", "my host", "edge", "a.b", "café", "x'y", NON_UTF8, "h" + HIGH[0] + HIGH[2]]
+TAGS = ["web", "db", "backup", "all", "nixos", "darwin", "edge", "my tag", "monitored", "t" + HIGH[1] + HIGH[3]]
+ROLES = ["server", "client", "peer", "my role", "default", "r" + HIGH[4]]
 MODULE_NAMES = ["borg", "web", "vpn", "hello world"]
 WRONG = [7, -3, "x", "", [1], [], True, False, None, {}, {"ghost": {}}, 1.5, Raw("x: x"), Raw("/no/such/path")]
 
@@ -116,9 +167,30 @@ def sub(rng, xs, percent):
     return [x for x in xs if rng.random() * 100 < percent]
 
 
+def maybe_ctx(rng, name, percent=3):
+    """`name`, now and then as a string with context."""
+    return Ctx(name) if isinstance(name, str) and rng.random() * 100 < percent else name
+
+
+# Whether this Nix lets Nix code make a name holding a NUL byte (Nix.__init__ asks it): 2.8's
+# builtins.fromJSON does; 2.26's refuses with an error tryEval does not catch, so no input can
+# hold one and none is generated (the random draws are the same, so a seed's case is otherwise
+# the same on both).
+NUL_NAMES = True
+
+
+def maybe_nul(rng, d, value, percent=2):
+    """Adds, now and then, an entry whose name holds a NUL byte to the set `d`."""
+    if rng.random() * 100 < percent:
+        key = NulKey(rng.choice(["", "web1", "x"]), rng.choice(["", "y"]))
+        if NUL_NAMES:
+            d[key] = value
+    return d
+
+
 def misspell(rng, name):
     """A name close to `name` (for did-you-mean) or far from everything."""
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 or not isinstance(name, str):
         return rng.choice(["zzz", "totally-unknown", "q"])
     s = name if name != NON_UTF8 else "nonutf8"
     k = rng.randrange(3)
@@ -147,20 +219,21 @@ def gen_inventory(rng):
     for m in machines:
         v = {}
         if rng.random() < 0.7:
-            v["tags"] = sub(rng, TAGS, 25)
+            v["tags"] = [maybe_ctx(rng, t) for t in sub(rng, TAGS, 25)]
         if rng.random() < 0.3:
-            v["machineClass"] = "windows" if rng.random() < 0.03 else rng.choice(["nixos", "darwin"])
+            v["machineClass"] = maybe_ctx(rng, "windows" if rng.random() < 0.03 else rng.choice(["nixos", "darwin"]), 10)
         if rng.random() < 0.2:
             v["deploy"] = LAZY
         ms[m] = v
+    maybe_nul(rng, ms, {})
     inv = {"machines": ms}
     if rng.random() < 0.4:
         tags = {}
         for t in sub(rng, TAGS, 25):
-            tags[t] = sub(rng, machines, 40)
+            tags[t] = [maybe_ctx(rng, m) for m in sub(rng, machines, 40)]
             if tags[t] and rng.random() < 0.05:
                 tags[t].append(misspell(rng, rng.choice(machines)))
-        inv["tags"] = tags
+        inv["tags"] = maybe_nul(rng, tags, [])
     instances = {}
     module_ids = []
     roles_of = {}  # module id -> roles its instances use
@@ -172,9 +245,9 @@ def gen_inventory(rng):
         module_name = rng.choice(MODULE_NAMES)
         input_ = "my-input" if rng.random() < 0.3 else None
         if rng.random() < 0.7:
-            mod = {"name": module_name}
+            mod = {"name": maybe_ctx(rng, module_name)}
             if input_ is not None:
-                mod["input"] = input_
+                mod["input"] = maybe_ctx(rng, input_)
             elif rng.random() < 0.2:
                 mod["input"] = None
             if rng.random() < 0.1:
@@ -195,29 +268,33 @@ def gen_inventory(rng):
             if machines and rng.random() < 0.05:
                 rm[misspell(rng, rng.choice(machines))] = {}
             if rm or rng.random() < 0.3:
-                role["machines"] = rm
+                role["machines"] = maybe_nul(rng, rm, {})
             tags = sub(rng, TAGS, 25)
             if rng.random() < 0.1:
                 tags.append(rng.choice(["nomatch", "webb", "bakup"]))
             x = rng.random()
             if x < 0.45:
+                tags = [maybe_ctx(rng, t) for t in tags]
                 role["tags"] = tags + (tags[:1] if rng.random() < 0.2 else [])  # duplicates allowed
             elif x < 0.9:
-                role["tags"] = {t: ({"settings": ids.settings(f"{name}.{r}.tag.{t}")} if rng.random() < 0.5 else {}) for t in tags}
+                role["tags"] = maybe_nul(rng, {t: ({"settings": ids.settings(f"{name}.{r}.tag.{t}")} if rng.random() < 0.5 else {}) for t in tags}, {})
             if rng.random() < 0.5:
                 role["settings"] = ids.settings(f"{name}.{r}")
             if rng.random() < 0.3:
                 role["extraModules"] = [ids.settings(f"{name}.{r}.extra")]
             if rng.random() < 0.1:
                 role["unknown"] = LAZY
+            if rng.random() < 0.02:
+                # names with NUL bytes inside settings are never read: they pass through
+                role["settings"] = maybe_nul(rng, ids.settings(f"{name}.{r}"), LAZY, 100)
             roles[r] = role
         if roles or rng.random() < 0.7:
-            inst["roles"] = roles
-        roles_of.setdefault(module_ids[-1], set()).update(roles)
+            inst["roles"] = maybe_nul(rng, roles, {})
+        roles_of.setdefault(module_ids[-1], set()).update(r for r in roles if isinstance(r, str))
         if rng.random() < 0.1:
             inst["foo"] = LAZY
         instances[name] = inst
-    inv["instances"] = instances
+    inv["instances"] = maybe_nul(rng, instances, {})
     if rng.random() < 0.5 and module_ids:
         modules = {}
         chosen = set(rng.sample(module_ids, min(len(module_ids), 1 + rng.randrange(2))))
@@ -228,7 +305,7 @@ def gen_inventory(rng):
             x = rng.random()
             if x < 0.5:
                 # every role in use, and maybe more
-                m["roles"] = sorted(roles_of.get(mid, set()) | set(sub(rng, ROLES, 30)))
+                m["roles"] = [maybe_ctx(rng, r, 2) for r in sorted(roles_of.get(mid, set()) | set(sub(rng, ROLES, 30)))]
             elif x < 0.65:
                 m["roles"] = sub(rng, ROLES, 60)
             elif x < 0.75:
@@ -244,11 +321,11 @@ def gen_inventory(rng):
                     if rng.random() < 0.7:
                         c["maxMachines"] = rng.choice([0, 1, 3, None])
                     cs[r] = c
-                m["constraints"] = cs
+                m["constraints"] = maybe_nul(rng, cs, {})
             if rng.random() < 0.2:
                 m["description"] = LAZY
             modules[mid] = m
-        inv["modules"] = modules
+        inv["modules"] = maybe_nul(rng, modules, {})
     if rng.random() < 0.1:
         inv["meta"] = LAZY
     return inv
@@ -274,6 +351,7 @@ def gen_services(rng):
             for p in sub(rng, PROCS, 30):
                 procs[p] = {"command": f"C:{name}.{p}"} if rng.random() < 0.7 else LAZY
             procs[name] = {"command": f"C:{name}"}
+            maybe_nul(rng, procs, LAZY)
             settings = ids.settings(name)
             if rng.random() < 0.9:
                 settings["processes"] = procs
@@ -284,10 +362,11 @@ def gen_services(rng):
         if rng.random() < 0.1:
             inst["extra"] = LAZY
         instances[name] = inst
+    maybe_nul(rng, instances, {"enable": True})
     arg = {}
     x = rng.choice([0, 0, 1, 1, 2, 2, 3, 3, 4, 5, 5])
     if x == 0:
-        arg["service"] = rng.choice(["hello", "my service"])
+        arg["service"] = maybe_ctx(rng, rng.choice(["hello", "my service", "s" + HIGH[0]]), 30)
     elif x == 1:
         arg["module"] = rng.choice(["./hello.nix", "/x/postgres/", "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-apache-kafka.nix", "kafka"])
     elif x == 2:
@@ -375,7 +454,7 @@ def gen_case(seed):
 
 MARK = """
 let
-  inherit (builtins) isList mapAttrs map tryEval toJSON;
+  inherit (builtins) attrNames concatStringsSep isAttrs isFunction isList isString mapAttrs map replaceStrings tryEval toJSON;
   mark = s: s._id or "-";
   markList = l: if isList l then map mark l else mark l;
   marks = {
@@ -390,6 +469,15 @@ let
     };
     services = r: r // { settings = map mark r.settings; };
   };
+  # a value as text, like toJSON (a function fails) but byte for byte: strings need not be
+  # UTF-8; their context is carried into the text
+  quote = s: "\\"" + replaceStrings [ "\\\\" "\\"" ] [ "\\\\\\\\" "\\\\\\"" ] s + "\\"";
+  show = v:
+    if isAttrs v then "{" + concatStringsSep "," (map (n: quote n + ":" + show v.${n}) (attrNames v)) + "}"
+    else if isList v then "[" + concatStringsSep "," (map show v) + "]"
+    else if isString v then quote v
+    else if isFunction v then throw "a function"
+    else toJSON v;
   primops = { instances = builtins.expandInstances; services = builtins.expandMultiService; };
   twins = { instances = import @ROOT@/nix/expand-instances.nix; services = import @ROOT@/nix/multi-service.nix; };
 in
@@ -397,8 +485,10 @@ in
   # "ok" / "err" when primop and twin agree, anything else is a failure
   compare = kind: input:
     let
-      a = tryEval (toJSON (marks.${kind} (primops.${kind} input)));
-      b = tryEval (toJSON (marks.${kind} (twins.${kind} input)));
+      # the text, and the store paths its strings refer to (`==` ignores string context)
+      text = r: let t = show r; in t + toJSON (attrNames (builtins.getContext t));
+      a = tryEval (text (marks.${kind} (primops.${kind} input)));
+      b = tryEval (text (marks.${kind} (twins.${kind} input)));
     in
     if a.success && b.success then (if a.value == b.value then "ok" else "different results")
     else if a.success then "only the twin failed"
@@ -422,13 +512,21 @@ class Nix:
         r = self.run_file(None, "null")
         if r.returncode != 0:
             sys.exit(f"cannot initialise a private Nix store:\n{r.stderr}")
+        global NUL_NAMES
+        probe = self.run_file("probe-nul", to_nix({NulKey("a", ""): 1}))
+        NUL_NAMES = probe.returncode == 0
+        if not NUL_NAMES and "null bytes" not in probe.stderr:
+            sys.exit(f"neither a NUL-byte name nor Nix's refusal of one:\n{probe.stderr}")
 
     def close(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def run_file(self, name, text, json_out=True, timeout=600):
         path = os.path.join(self.dir, "cases", f"{name or 'init'}.nix")
-        with open(path, "w") as f:
+        # never a NUL byte in Nix source (the versions' lexers differ on it): NUL-byte names are
+        # made by builtins.fromJSON from the six characters \u0000
+        assert "\0" not in text, f"a NUL byte in the Nix source of {name}"
+        with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         cmd = ["nix-instantiate", "--option", "plugin-files", self.plugin, "--eval", "--strict"]
         cmd += ["--json"] if json_out else []
@@ -446,11 +544,20 @@ def crashed(r):
 
 def first_error(stderr):
     """The error message: its `error:` line and the lines continuing it (several inventory
-    errors are one message, one per line), up to an empty line."""
+    errors are one message, one per line), up to an empty line.
+
+    Nix 2.8 prints `error: <message>` first (then the trace, with --show-trace); Nix 2.2x prints
+    a bare `error:`, the trace (`… while …` lines), then an indented `error: <message>`. Either
+    way the message is the first `error:` line that carries text (as `Eval::error()` in
+    tests/common/mod.rs reads it), its continuation lines indented under it."""
     lines = stderr.splitlines()
     for i, l in enumerate(lines):
-        if l.startswith("error: ") and not l.startswith("error: while evaluating"):
-            message = [l[len("error: "):].strip()]
+        l = l.strip()
+        if not l.startswith("error:"):
+            continue
+        text = l[len("error:"):].strip()
+        if text and not text.startswith("while evaluating"):
+            message = [text]
             for more in lines[i + 1:]:
                 more = more.strip()
                 if not more or more.startswith(("(use '--show-trace'", "at ", "… ", "while ")):
@@ -564,6 +671,8 @@ def main():
         err_cases = []
         batches = [list(seeds[i:i + args.batch]) for i in range(0, n, args.batch)]
         log(f"== {n:,} cases from seed {args.seed}, {len(batches)} batches of up to {args.batch}, {args.jobs} at a time")
+        if not NUL_NAMES:
+            log("== this Nix refuses NUL bytes in builtins.fromJSON: no NUL-byte names generated")
 
         def work(k, batch):
             cases = [(s, *gen_case(s)) for s in batch]

@@ -41,6 +41,8 @@ pub mod bridge {
         Foreign,
         /// A bug (a Rust panic): `message` says what, raised as an evaluation error.
         Internal,
+        /// A table could not be allocated: raised as Nix raises its own memory exhaustion.
+        OutOfMemory,
     }
 
     struct Outcome {
@@ -62,16 +64,20 @@ pub mod bridge {
         fn string(self: &Ctx, v: u32) -> Result<&[u8]>;
         fn integer(self: &Ctx, v: u32) -> Result<i64>;
         fn boolean(self: &Ctx, v: u32) -> Result<bool>;
+        fn has_context(self: &Ctx, v: u32) -> Result<bool>;
 
         fn symbol(self: Pin<&mut Ctx>, name: &[u8]) -> Result<u32>;
         fn make_null(self: Pin<&mut Ctx>) -> Result<u32>;
         fn make_bool(self: Pin<&mut Ctx>, b: bool) -> Result<u32>;
         fn make_int(self: Pin<&mut Ctx>, i: i64) -> Result<u32>;
         fn make_string(self: Pin<&mut Ctx>, s: &[u8]) -> Result<u32>;
+        fn make_string_with_context(self: Pin<&mut Ctx>, s: &[u8], context_of: u32) -> Result<u32>;
         fn make_list(self: Pin<&mut Ctx>, items: &[u32]) -> Result<u32>;
         fn make_attrs(self: Pin<&mut Ctx>, symbols: &[u32], items: &[u32]) -> Result<u32>;
 
         fn warn(self: &Ctx, message: &[u8]);
+        /// Raises Nix's `Interrupted` if the user pressed Ctrl-C.
+        fn check_interrupt(self: &Ctx) -> Result<()>;
     }
 
     extern "Rust" {
@@ -82,6 +88,11 @@ pub mod bridge {
         /// Test hook (feature `test-hooks` only): panics inside the core.
         #[cfg(feature = "test-hooks")]
         fn test_panic(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome;
+
+        /// Test hook (feature `test-hooks` only): from now on, Rust allocations larger than
+        /// `bytes` fail, as under an address-space limit.
+        #[cfg(feature = "test-hooks")]
+        fn test_alloc_cap(bytes: u64);
     }
 }
 
@@ -134,11 +145,17 @@ fn test_panic(ctx: Pin<&mut Ctx>, arg: u32) -> Outcome {
     })
 }
 
+#[cfg(feature = "test-hooks")]
+fn test_alloc_cap(bytes: u64) {
+    crate::alloc_cap::set(usize::try_from(bytes).unwrap_or(usize::MAX));
+}
+
 fn outcome(result: std::thread::Result<Result<u32, Error>>) -> Outcome {
     match result {
         Ok(Ok(value)) => Outcome { status: Status::Ok, value, message: Vec::new() },
         Ok(Err(e @ (Error::Invalid { .. } | Error::Diagnostics(_)))) => Outcome { status: Status::Invalid, value: 0, message: text::to_bytes(&e.to_string()) },
         Ok(Err(Error::Foreign(f))) => Outcome { status: Status::Foreign, value: 0, message: f.0.into_bytes() },
+        Ok(Err(Error::OutOfMemory)) => Outcome { status: Status::OutOfMemory, value: 0, message: Vec::new() },
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()

@@ -10,13 +10,20 @@ use crate::ffi::bridge::{self, Ctx};
 /// Handle the shim returns for an absent attribute.
 const ABSENT: u32 = u32::MAX;
 
+/// Units of work (see [`Host::check_interrupt`]) between two looks at Nix's interrupt flag:
+/// a look is cheap, but a call through the bridge; thousands of units take well under a
+/// millisecond.
+const INTERRUPT_EVERY: usize = 4096;
+
 pub struct NixHost<'a> {
     ctx: Pin<&'a mut Ctx>,
+    /// Work done since Nix's interrupt flag was last looked at.
+    work: usize,
 }
 
 impl<'a> NixHost<'a> {
     pub fn new(ctx: Pin<&'a mut Ctx>) -> Self {
-        NixHost { ctx }
+        NixHost { ctx, work: 0 }
     }
 }
 
@@ -68,6 +75,23 @@ impl Host for NixHost<'_> {
 
     fn bool(&mut self, v: &u32) -> Result<bool, Foreign> {
         self.ctx.boolean(*v).map_err(foreign)
+    }
+
+    fn has_context(&mut self, v: &u32) -> Result<bool, Foreign> {
+        self.ctx.has_context(*v).map_err(foreign)
+    }
+
+    fn make_string_with_context(&mut self, s: &[u8], context_of: &u32) -> Result<u32, Foreign> {
+        self.ctx.as_mut().make_string_with_context(s, *context_of).map_err(foreign)
+    }
+
+    fn check_interrupt(&mut self, work: usize) -> Result<(), Foreign> {
+        self.work = self.work.saturating_add(work);
+        if self.work < INTERRUPT_EVERY {
+            return Ok(());
+        }
+        self.work = 0;
+        self.ctx.check_interrupt().map_err(foreign)
     }
 
     fn make_null(&mut self) -> Result<u32, Foreign> {

@@ -65,11 +65,21 @@ pub trait Host {
     fn int(&mut self, v: &Self::Value) -> Result<i64, Foreign>;
     /// A Boolean (`kind` was `Bool`).
     fn bool(&mut self, v: &Self::Value) -> Result<bool, Foreign>;
+    /// Whether a string (`kind` was `String`) carries string context (Nix: refers to store
+    /// paths). Hosts without context say no.
+    fn has_context(&mut self, _v: &Self::Value) -> Result<bool, Foreign> {
+        Ok(false)
+    }
 
     fn make_null(&mut self) -> Result<Self::Value, Foreign>;
     fn make_bool(&mut self, b: bool) -> Result<Self::Value, Foreign>;
     fn make_int(&mut self, i: i64) -> Result<Self::Value, Foreign>;
     fn make_string(&mut self, s: &[u8]) -> Result<Self::Value, Foreign>;
+    /// A string with the context of the string `context_of` (an input value), as Nix's string
+    /// interpolation would give it.
+    fn make_string_with_context(&mut self, s: &[u8], _context_of: &Self::Value) -> Result<Self::Value, Foreign> {
+        self.make_string(s)
+    }
     fn make_list(&mut self, items: &[Self::Value]) -> Result<Self::Value, Foreign>;
     /// An attribute name for [`Host::make_attrs`].
     fn name(&mut self, name: &[u8]) -> Result<Self::Name, Foreign>;
@@ -79,4 +89,13 @@ pub trait Host {
     /// Reports a warning to the user (Nix: `warning: …` on stderr). Bytes of names that are
     /// not UTF-8 are escaped as [`crate::text::show`] does.
     fn warn(&mut self, message: &str);
+
+    /// `work` more units of work were done (a unit: one machine, one membership, one output
+    /// entry, a few hundred nanoseconds at most). Fails with the evaluator's own error when the
+    /// user asked to stop (Nix: Ctrl-C). The core calls it from every loop whose length grows
+    /// with the input, so a long expansion stops promptly; the host decides how often it
+    /// actually asks (the Nix host: every few thousand units).
+    fn check_interrupt(&mut self, _work: usize) -> Result<(), Foreign> {
+        Ok(())
+    }
 }

@@ -25,14 +25,16 @@ struct Instance<N, V> {
 /// Expands the instances of one service: `builtins.expandMultiService`.
 pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
     read::expect(h, arg, &Path::root(), Kind::Attrs, "a set")?;
-    let service = service_name(h, arg)?;
+    let (service, service_v) = service_name(h, arg)?;
     let instances_v = read::required(h, arg, "instances", &Path::root())?;
     let base = path!["services", &service];
 
-    let mut instances = Vec::new();
+    let entries = read::named_attrs(h, &instances_v, &path!["instances"])?;
+    let mut instances = crate::error::with_capacity(entries.len())?;
     // process name -> (its output name, the defining instance)
     let mut processes: BTreeMap<Name, (H::Name, usize)> = BTreeMap::new();
-    for (name, key, i) in read::named_attrs(h, &instances_v, &path!["instances"])? {
+    for (name, key, i) in entries {
+        h.check_interrupt(1)?;
         let p = base.attr(&name);
         read::expect(h, &i, &p, Kind::Attrs, "a set")?;
         let enable = match read::field(h, &i, "enable")? {
@@ -49,6 +51,7 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
                     read::expect(h, &s, &sp, Kind::Attrs, "a set")?;
                     if let Some(procs) = read::field(h, &s, "processes")? {
                         for (proc, proc_key, _) in read::named_attrs(h, &procs, &sp.attr("processes"))? {
+                            h.check_interrupt(1)?;
                             if let Some((_, first)) = processes.get(&proc) {
                                 let first: &Instance<H::Name, H::Value> = &instances[*first];
                                 return Err(duplicate_process(&sp, &proc, &first.name, &name, &service));
@@ -69,7 +72,7 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
             settings,
         });
     }
-    render(h, &service, &instances, &processes)
+    render(h, &service, service_v.as_ref(), &instances, &processes)
 }
 
 fn duplicate_process(settings_path: &Path, proc: &[u8], a: &[u8], b: &[u8], service: &[u8]) -> Error {
@@ -84,11 +87,12 @@ fn duplicate_process(settings_path: &Path, proc: &[u8], a: &[u8], b: &[u8], serv
     )
 }
 
-/// `service`, or the name derived from `module`.
-fn service_name<H: Host>(h: &mut H, arg: &H::Value) -> Result<Name> {
+/// `service`, or the name derived from `module`; with the `service` string itself, whose
+/// context the output strings made from it keep (the derived name has none: it is a name).
+fn service_name<H: Host>(h: &mut H, arg: &H::Value) -> Result<(Name, Option<H::Value>)> {
     if let Some(s) = read::field(h, arg, "service")? {
         if let Some(name) = read::string_or_null(h, &s, &path!["service"])? {
-            return Ok(name);
+            return Ok((name, Some(s)));
         }
     }
     let module = match read::field(h, arg, "module")? {
@@ -106,7 +110,7 @@ fn service_name<H: Host>(h: &mut H, arg: &H::Value) -> Result<Name> {
             format!("cannot derive a service name from '{}'", crate::text::show(&text)),
         ));
     }
-    Ok(name.to_vec())
+    Ok((name.to_vec(), None))
 }
 
 /// `hello.nix` → `hello`, `./postgres` → `postgres`, `/nix/store/<hash>-kafka.nix` → `kafka`.
@@ -132,11 +136,17 @@ pub fn name_from_module(module: &[u8]) -> &[u8] {
 fn render<H: Host>(
     h: &mut H,
     service: &[u8],
+    service_v: Option<&H::Value>,
     instances: &[Instance<H::Name, H::Value>],
     processes: &BTreeMap<Name, (H::Name, usize)>,
 ) -> Result<H::Value> {
     let mut out = Output::<H>::new();
     let empty_set = h.make_attrs(&[], &[])?;
+    // a string made from the service name: with the context of `service`, if it has one
+    let from_service = |h: &mut H, s: &[u8]| match service_v {
+        Some(v) => h.make_string_with_context(s, v),
+        None => h.make_string(s),
+    };
     let mut names = Vec::with_capacity(instances.len());
     let mut strings = Vec::with_capacity(instances.len());
     for i in instances {
@@ -147,13 +157,14 @@ fn render<H: Host>(
     let mut settings = Vec::new();
     let mut entries = Vec::with_capacity(instances.len());
     for (i, name) in instances.iter().zip(&strings) {
+        h.check_interrupt(1)?;
         if i.enable {
             enabled.push(name.clone());
             settings.push(i.settings.clone().unwrap_or_else(|| empty_set.clone()));
         }
         let namespace = match &i.namespace {
             Some(v) => v.clone(),
-            None => h.make_string(&[service, b".", &i.name].concat())?,
+            None => from_service(h, &[service, b".", &i.name].concat())?,
         };
         let data_dir = match &i.data_dir {
             Some(v) => v.clone(),
@@ -171,7 +182,7 @@ fn render<H: Host>(
         process_names.push(key.clone());
         process_owners.push(strings[*i].clone());
     }
-    let service_v = h.make_string(service)?;
+    let service_v = from_service(h, service)?;
     let enabled = h.make_list(&enabled)?;
     let instances = h.make_attrs(&names, &entries)?;
     let settings = h.make_list(&settings)?;

@@ -1,5 +1,9 @@
 //! "Did you mean …?" for misspelt names.
 
+/// Names longer than this (in bytes) get no suggestion: past a short name a suggestion is of
+/// no use, and the distance grows with the product of the lengths.
+pub const MAX_SUGGESTED_LEN: usize = 64;
+
 /// Levenshtein distance between two byte strings.
 pub fn distance(a: &[u8], b: &[u8]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -43,11 +47,17 @@ fn distance_within(a: &[u8], b: &[u8], limit: usize, rows: &mut (Vec<usize>, Vec
 }
 
 /// The candidate closest to `name`, if one is close enough: distance at most
-/// `max(2, len(name) / 3)`; ties go to the alphabetically smallest.
+/// `max(2, len(name) / 3)`; ties go to the alphabetically smallest. None for a name longer than
+/// [`MAX_SUGGESTED_LEN`]. A candidate whose length alone puts it out of reach (or farther than
+/// the best so far) is not measured, and the others only until they fall out of reach, so the
+/// work per candidate is bounded too.
 pub fn closest<'a, I>(name: &[u8], candidates: I) -> Option<&'a [u8]>
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
+    if name.len() > MAX_SUGGESTED_LEN {
+        return None;
+    }
     let bound = (name.len() / 3).max(2);
     let mut best: Option<(usize, &[u8])> = None;
     let mut rows = (Vec::new(), Vec::new());
@@ -133,5 +143,16 @@ mod tests {
             join_names(many.iter().rev().map(|s| s.as_bytes())),
             "n00, n01, n02, n03, n04, n05, n06, n07, n08, n09 (and 15 more)"
         );
+    }
+
+    #[test]
+    fn long_names_get_no_suggestion() {
+        let long = vec![b'a'; MAX_SUGGESTED_LEN + 1];
+        let near = vec![b'a'; MAX_SUGGESTED_LEN];
+        assert_eq!(closest(&long, [near.as_slice()]), None);
+        assert_eq!(closest(&near, [long.as_slice()]), Some(long.as_slice()));
+        // a megabyte-long name among long candidates: no distance is computed
+        let huge = vec![b'x'; 1 << 20];
+        assert_eq!(did_you_mean(&huge, vec![huge.as_slice(); 1000]), "");
     }
 }

@@ -1,24 +1,37 @@
 //! Messages that keep every byte of the names they quote.
 //!
 //! Nix strings and attribute names are bytes, not necessarily UTF-8. Messages are built as Rust
-//! strings, so a byte that is not part of valid UTF-8 is carried as a character of the last
-//! private-use plane (U+10FF00 + byte) and turned back into that byte by [`to_bytes`] where the
-//! message leaves for Nix. The pure-Nix twin, which never decodes, shows the same bytes.
+//! strings, so a byte that is not part of valid UTF-8 is carried as two characters: the escape
+//! [`ESCAPE`] (U+10FEFF, a noncharacter) followed by U+10FF00 + byte. [`to_bytes`] turns them
+//! back into that byte where the message leaves for Nix. The escape character itself, when a
+//! name holds it, is written twice. Every other character, U+10FF00–U+10FFFF included, stands
+//! for itself, so no valid UTF-8 name can be mistaken for an escaped byte. The pure-Nix twin,
+//! which never decodes, shows the same bytes.
 
 use std::borrow::Cow;
 
-const ESCAPE_BASE: u32 = 0x10_FF00;
+/// Starts an escape: followed by itself (the character itself) or by `BYTE_BASE + byte`.
+const ESCAPE: char = '\u{10FEFF}';
+const BYTE_BASE: u32 = 0x10_FF00;
 
 /// `bytes` as a string, invalid UTF-8 bytes escaped losslessly.
 pub fn show(bytes: &[u8]) -> Cow<'_, str> {
     if let Ok(s) = std::str::from_utf8(bytes) {
-        return Cow::Borrowed(s);
+        if !s.contains(ESCAPE) {
+            return Cow::Borrowed(s);
+        }
     }
     let mut out = String::with_capacity(bytes.len() + 8);
     for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
+        for c in chunk.valid().chars() {
+            if c == ESCAPE {
+                out.push(ESCAPE);
+            }
+            out.push(c);
+        }
         for &b in chunk.invalid() {
-            out.push(char::from_u32(ESCAPE_BASE + u32::from(b)).expect("a valid scalar value"));
+            out.push(ESCAPE);
+            out.push(char::from_u32(BYTE_BASE + u32::from(b)).expect("a valid scalar value"));
         }
     }
     Cow::Owned(out)
@@ -27,11 +40,24 @@ pub fn show(bytes: &[u8]) -> Cow<'_, str> {
 /// The bytes of a message made with [`show`]: escaped bytes restored.
 pub fn to_bytes(s: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
-    for c in s.chars() {
-        match u32::from(c) {
-            n @ ESCAPE_BASE..=0x10_FFFF => out.push((n - ESCAPE_BASE) as u8),
-            _ => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
-        }
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        let c = match c {
+            ESCAPE => match chars.next() {
+                Some(b) if (BYTE_BASE..=BYTE_BASE + 0xFF).contains(&u32::from(b)) => {
+                    out.push((u32::from(b) - BYTE_BASE) as u8);
+                    continue;
+                }
+                // `ESCAPE ESCAPE`, or an escape that `show` did not make: the character itself
+                Some(ESCAPE) | None => ESCAPE,
+                Some(other) => {
+                    out.extend_from_slice(ESCAPE.encode_utf8(&mut [0; 4]).as_bytes());
+                    other
+                }
+            },
+            c => c,
+        };
+        out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
     }
     out
 }
@@ -45,5 +71,19 @@ mod tests {
         let bytes: Vec<u8> = (0..=255u8).chain("é✓".bytes()).chain([0xC3, b'x']).collect();
         assert_eq!(to_bytes(&show(&bytes)), bytes);
         assert_eq!(show(b"plain"), "plain");
+    }
+
+    #[test]
+    fn the_last_code_points_stand_for_themselves() {
+        // U+10FF00–U+10FFFF (once mistaken for escaped bytes) and the escape character itself,
+        // alone, next to each other and next to invalid bytes
+        for c in (0x10_FE00..=0x10_FFFF).filter_map(char::from_u32) {
+            let mut name = format!("a{c}{c}\u{10FEFF}{c}").into_bytes();
+            assert_eq!(to_bytes(&show(&name)), name, "U+{:X}", u32::from(c));
+            name.extend([0xFF, b'"']);
+            name.extend(c.to_string().bytes());
+            assert_eq!(to_bytes(&show(&name)), name, "U+{:X}", u32::from(c));
+        }
+        assert_eq!(to_bytes(&format!("x: {}", show("\u{10FF22}".as_bytes()))), "x: \u{10FF22}".as_bytes());
     }
 }

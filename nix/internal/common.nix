@@ -2,7 +2,11 @@
 # Only `builtins`; no nixpkgs.
 let
   inherit (builtins)
+    attrNames
     concatStringsSep
+    hasContext
+    intersectAttrs
+    listToAttrs
     elemAt
     foldl'
     genList
@@ -165,11 +169,17 @@ let
     else
       elemAt (foldl' step row0 (genList (i: i) n)) m;
 
+  # Names longer than this (bytes) get no suggestion (docs/contract.md, "Did you mean").
+  maxSuggestedLength = 64;
+
   # The best suggestion for `x` among `candidates` (a list of strings), or null.
   # Candidates at the smallest distance d with d <= max(2, len(x) / 3); alphabetically
-  # smallest of those.
+  # smallest of those. None for a name longer than `maxSuggestedLength`.
   suggest =
     x: candidates:
+    if stringLength x > maxSuggestedLength then
+      null
+    else
     let
       lx = stringLength x;
       bound = max 2 (lx / 3);
@@ -242,6 +252,38 @@ let
     in
     if s == null then "" else " (did you mean '${s}'?)";
 
+  # namesIntact { a = 1; } == true; false for a set with a name holding a NUL byte
+  # (`builtins.fromJSON ''{"a\u0000b": 1}''`). Nix strings cannot hold NUL, so `attrNames`
+  # shows such a name cut short: the cut name is then missing from the set, or twice in the list.
+  namesIntact =
+    s:
+    let
+      names = attrNames s;
+      asSet = listToAttrs (
+        map (n: {
+          name = n;
+          value = null;
+        }) names
+      );
+    in
+    length (attrNames (intersectAttrs asSet s)) == length names;
+
+  nulInNameMessage = path: showAt path "an attribute name contains a NUL byte, which a Nix string cannot hold";
+
+  # true, or throws at `path` (the set's) when a name of `s` holds a NUL byte.
+  checkNames = path: s: namesIntact s || throw (nulInNameMessage path);
+
+  contextInNameMessage = path: showAt path "expected a string without context (a name), got a string with context";
+
+  # A string read as a name (it becomes an attribute name) must not carry string context.
+  # isName "web" == true; isName "${./x}" == false
+  isName = x: isString x && !hasContext x;
+
+  # true when `x` is a name; else throws the type error or the context error at `path`.
+  checkName =
+    path: x:
+    isName x || (if isString x then throw (contextInNameMessage path) else typeError path "a string" x);
+
   # Type-check helpers: return the value when it has the type, else throw.
   expectSet = path: v: if builtins.isAttrs v then v else typeError path "a set" v;
   expectList = path: v: if builtins.isList v then v else typeError path "a list" v;
@@ -250,6 +292,12 @@ let
 in
 {
   inherit
+    namesIntact
+    nulInNameMessage
+    checkNames
+    contextInNameMessage
+    isName
+    checkName
     isIdentifier
     quote
     showSegment

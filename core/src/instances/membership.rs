@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{Class, Inventory, Role};
+use crate::error::{with_capacity, Result};
 use crate::read::Name;
 
 /// The tags computed from the machines when the `tags` argument does not give them.
@@ -86,10 +87,19 @@ impl Scratch {
 }
 
 /// The members of a role: its explicit machines (unknown ones left out) and every machine
-/// carrying one of its tags. Linear in the role's size, whatever the number of machines.
-pub(super) fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<usize>>, scratch: &mut Scratch) -> Members {
+/// carrying one of its tags. Linear in the role's size, whatever the number of machines. The
+/// tables are reserved fallibly: [`crate::error::Error::OutOfMemory`] rather than an abort.
+pub(super) fn role_members<V>(
+    role: &Role<V>,
+    tag_members: &BTreeMap<Name, Vec<usize>>,
+    scratch: &mut Scratch,
+) -> Result<Members> {
     let Scratch { slots, marks } = scratch;
-    let mut members: Members = Vec::new();
+    // at most every machine once: room for all of them, or for the explicit ones and tag
+    // members, whichever is fewer
+    let bound = role.machines.len()
+        + role.tags.iter().map(|(t, _)| tag_members.get(t).map_or(0, Vec::len)).sum::<usize>();
+    let mut members: Members = with_capacity(bound.min(slots.len()))?;
     let mut slot_of = |m: usize, members: &mut Members| -> usize {
         if slots[m] == u32::MAX {
             slots[m] = members.len() as u32;
@@ -110,7 +120,7 @@ pub(super) fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<u
         }
     }
     // machine order, read off the marks; the scratch space is left clean
-    let mut sorted = Vec::with_capacity(members.len());
+    let mut sorted = with_capacity(members.len())?;
     let mut slots_taken: Vec<Option<(usize, Member)>> = members.into_iter().map(Some).collect();
     for (w, word) in marks.iter_mut().enumerate() {
         let mut bits = std::mem::take(word);
@@ -121,5 +131,5 @@ pub(super) fn role_members<V>(role: &Role<V>, tag_members: &BTreeMap<Name, Vec<u
             slots[m] = u32::MAX;
         }
     }
-    sorted
+    Ok(sorted)
 }

@@ -45,7 +45,7 @@ pub fn check<H: Host>(h: &mut H, arg: &H::Value) -> Result<Report> {
     let inv = read::inventory(h, arg)?;
     let tag_members = membership::tag_members(&inv);
     let mut scratch = membership::Scratch::new(inv.machines.len());
-    Ok(validate::validate(&inv, &tag_members, &mut scratch))
+    validate::validate(h, &inv, &tag_members, &mut scratch)
 }
 
 /// Expands an inventory: `builtins.expandInstances`.
@@ -53,7 +53,7 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
     let inv = read::inventory(h, arg)?;
     let tag_members = membership::tag_members(&inv);
     let mut scratch = membership::Scratch::new(inv.machines.len());
-    let report = validate::validate(&inv, &tag_members, &mut scratch);
+    let report = validate::validate(h, &inv, &tag_members, &mut scratch)?;
     if !report.errors.is_empty() {
         return Err(Error::Diagnostics(report.errors));
     }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{Class, Constraint, Explicit, Instance, Inventory, Machine, MachineRef, Module, Role, StaticTag};
-use crate::error::{Error, Result};
+use crate::error::{with_capacity, Error, Result};
 use crate::host::{Host, Kind};
 use crate::path;
 use crate::path::Path;
@@ -19,7 +19,9 @@ pub(super) fn inventory<H: Host>(h: &mut H, arg: &H::Value) -> Result<Inventory<
     let instances_v = read::field(h, arg, "instances")?;
 
     let machines = machines(h, machines_v.as_ref())?;
-    let index: HashMap<&[u8], usize> = machines.iter().enumerate().map(|(i, m)| (m.name.as_slice(), i)).collect();
+    let mut index: HashMap<&[u8], usize> = HashMap::new();
+    index.try_reserve(machines.len()).map_err(|_| Error::OutOfMemory)?;
+    index.extend(machines.iter().enumerate().map(|(i, m)| (m.name.as_slice(), i)));
     let lookup = |name: Name| -> MachineRef {
         let i = index.get(name.as_slice()).copied();
         (name, i)
@@ -33,12 +35,14 @@ pub(super) fn inventory<H: Host>(h: &mut H, arg: &H::Value) -> Result<Inventory<
 }
 
 fn machines<H: Host>(h: &mut H, v: Option<&H::Value>) -> Result<Vec<Machine>> {
-    let mut out = Vec::new();
-    for (name, m) in read::attrs_or_empty(h, v, &path!["machines"])? {
+    let entries = read::attrs_or_empty(h, v, &path!["machines"])?;
+    let mut out = with_capacity(entries.len())?;
+    for (name, m) in entries {
+        h.check_interrupt(1)?;
         let p = path!["machines", &name];
         read::expect(h, &m, &p, Kind::Attrs, "a set")?;
         let own_tags = match read::field(h, &m, "tags")? {
-            Some(t) => read::string_list(h, &t, &p.attr("tags"))?,
+            Some(t) => read::name_list(h, &t, &p.attr("tags"))?,
             None => Vec::new(),
         };
         let class = match read::field(h, &m, "machineClass")? {
@@ -63,7 +67,8 @@ fn machines<H: Host>(h: &mut H, v: Option<&H::Value>) -> Result<Vec<Machine>> {
 fn static_tags<H: Host>(h: &mut H, v: Option<&H::Value>, lookup: &impl Fn(Name) -> MachineRef) -> Result<Vec<StaticTag>> {
     let mut out = Vec::new();
     for (name, list) in read::attrs_or_empty(h, v, &path!["tags"])? {
-        let names = read::string_list(h, &list, &path!["tags", &name])?;
+        let names = read::name_list(h, &list, &path!["tags", &name])?;
+        h.check_interrupt(1 + names.len())?;
         out.push(StaticTag { name, machines: names.into_iter().map(lookup).collect() });
     }
     Ok(out)
@@ -88,6 +93,7 @@ fn limit<H: Host>(h: &mut H, set: &H::Value, name: &str, path: &Path, least: i64
 fn modules<H: Host>(h: &mut H, v: Option<&H::Value>) -> Result<BTreeMap<Name, Module>> {
     let mut out = BTreeMap::new();
     for (id, m) in read::attrs_or_empty(h, v, &path!["modules"])? {
+        h.check_interrupt(1)?;
         let p = path!["modules", &id];
         read::expect(h, &m, &p, Kind::Attrs, "a set")?;
         let roles = match read::field(h, &m, "roles")? {
@@ -95,7 +101,8 @@ fn modules<H: Host>(h: &mut H, v: Option<&H::Value>) -> Result<BTreeMap<Name, Mo
             Some(r) => match h.kind(&r)? {
                 Kind::Null => None,
                 _ => {
-                    let mut roles = read::string_list(h, &r, &p.attr("roles"))?;
+                    // sorted: roles are looked up in it by binary search
+                    let mut roles = read::name_list(h, &r, &p.attr("roles"))?;
                     roles.sort_unstable();
                     roles.dedup();
                     Some(roles)
@@ -106,6 +113,7 @@ fn modules<H: Host>(h: &mut H, v: Option<&H::Value>) -> Result<BTreeMap<Name, Mo
         let constraints_v = read::field(h, &m, "constraints")?;
         let mut constraints = Vec::new();
         for (role, c) in read::attrs_or_empty(h, constraints_v.as_ref(), &p.attr("constraints"))? {
+            h.check_interrupt(1)?;
             let cp = p.attr("constraints").attr(&role);
             read::expect(h, &c, &cp, Kind::Attrs, "a set")?;
             let min = limit(h, &c, "minMachines", &cp, 0)?;
@@ -129,8 +137,10 @@ fn instances<H: Host>(
     v: Option<&H::Value>,
     lookup: &impl Fn(Name) -> MachineRef,
 ) -> Result<Vec<Instance<H::Value>>> {
-    let mut out = Vec::new();
-    for (name, i) in read::attrs_or_empty(h, v, &path!["instances"])? {
+    let entries = read::attrs_or_empty(h, v, &path!["instances"])?;
+    let mut out = with_capacity(entries.len())?;
+    for (name, i) in entries {
+        h.check_interrupt(1)?;
         let p = path!["instances", &name];
         read::expect(h, &i, &p, Kind::Attrs, "a set")?;
         let (module_name, module_input) = match read::field(h, &i, "module")? {
@@ -140,11 +150,11 @@ fn instances<H: Host>(
                 read::expect(h, &m, &mp, Kind::Attrs, "a set")?;
                 let module_name = match read::field(h, &m, "name")? {
                     None => name.clone(),
-                    Some(n) => read::string(h, &n, &mp.attr("name"))?,
+                    Some(n) => read::name(h, &n, &mp.attr("name"))?,
                 };
                 let input = match read::field(h, &m, "input")? {
                     None => None,
-                    Some(n) => read::string_or_null(h, &n, &mp.attr("input"))?,
+                    Some(n) => read::name_or_null(h, &n, &mp.attr("input"))?,
                 };
                 (module_name, input)
             }
@@ -166,6 +176,7 @@ fn role<H: Host>(h: &mut H, p: &Path, name: Name, r: &H::Value, lookup: &impl Fn
     let machines_v = read::field(h, r, "machines")?;
     let mut machines = Vec::new();
     for (m, entry) in read::attrs_or_empty(h, machines_v.as_ref(), &p.attr("machines"))? {
+        h.check_interrupt(1)?;
         read::expect(h, &entry, &p.attr("machines").attr(&m), Kind::Attrs, "a set")?;
         machines.push(Explicit { machine: lookup(m), settings: read::field(h, &entry, "settings")? });
     }
@@ -176,13 +187,14 @@ fn role<H: Host>(h: &mut H, p: &Path, name: Name, r: &H::Value, lookup: &impl Fn
         match h.kind(&t)? {
             Kind::Attrs => {
                 for (tag, entry) in read::attrs(h, &t, &tp)? {
+                    h.check_interrupt(1)?;
                     read::expect(h, &entry, &tp.attr(&tag), Kind::Attrs, "a set")?;
                     let settings = read::field(h, &entry, "settings")?;
                     tags.push((tag, settings));
                 }
             }
             Kind::List => {
-                let mut names = read::string_list(h, &t, &tp)?;
+                let mut names = read::name_list(h, &t, &tp)?;
                 names.sort_unstable();
                 names.dedup();
                 tags.extend(names.into_iter().map(|n| (n, None)));

@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 
 use super::membership::{role_members, Member, Scratch};
 use super::{Inventory, Role};
-use crate::error::Result;
+use crate::error::{reserve, with_capacity, Result};
 use crate::host::Host;
 use crate::output::Output;
 use crate::read::Name;
@@ -40,12 +40,14 @@ pub(super) fn render<H: Host>(
         let mut role_names = Vec::with_capacity(inst.roles.len());
         let mut role_values = Vec::with_capacity(inst.roles.len());
         for (ri, role) in inst.roles.iter().enumerate() {
-            let role_members = role_members(role, tag_members, scratch);
+            let role_members = role_members(role, tag_members, scratch)?;
+            h.check_interrupt(1 + role_members.len())?;
+            reserve(&mut placements, role_members.len())?;
             // shared entries: keyed by the sources, as plain integers when there are < 64 tags
             let mut small_entries: FxHashMap<(Option<u32>, u64), H::Value> = FxHashMap::default();
             let mut entries: FxHashMap<&Member, H::Value> = FxHashMap::default();
-            let mut names = Vec::with_capacity(role_members.len());
-            let mut values = Vec::with_capacity(role_members.len());
+            let mut names = with_capacity(role_members.len())?;
+            let mut values = with_capacity(role_members.len())?;
             for (m, member) in &role_members {
                 let m = *m;
                 let cached = if member.more_tags.is_empty() {
@@ -115,14 +117,16 @@ pub(super) fn render<H: Host>(
             machine_tags[m].push(tag);
         }
     }
-    let placements = group_by_machine(placements, inv.machines.len());
-    let role_indices: Vec<u32> = placements.iter().map(|p| p.2).collect();
+    let placements = group_by_machine(placements, inv.machines.len())?;
+    let mut role_indices: Vec<u32> = with_capacity(placements.len())?;
+    role_indices.extend(placements.iter().map(|p| p.2));
     let mut tag_lists: FxHashMap<&[&[u8]], H::Value> = FxHashMap::default();
     let mut role_lists: FxHashMap<(u32, &[u32]), H::Value> = FxHashMap::default();
     let mut small_role_lists: FxHashMap<(u32, u64), H::Value> = FxHashMap::default();
     let mut machine_values = Vec::with_capacity(inv.machines.len());
     let mut next = 0;
     for m in 0..inv.machines.len() {
+        h.check_interrupt(1 + machine_tags[m].len())?;
         let tags = match tag_lists.get(machine_tags[m].as_slice()) {
             Some(v) => v.clone(),
             None => {
@@ -142,6 +146,7 @@ pub(super) fn render<H: Host>(
                 next += 1;
             }
             let roles = &role_indices[start..next];
+            h.check_interrupt(roles.len())?;
             // the role set as bits when the instance has < 64 roles: a cheap key
             let mask = roles.iter().all(|&r| r < 64).then(|| roles.iter().fold(0u64, |m, &r| m | 1 << r));
             let cached = match mask {
@@ -174,6 +179,7 @@ pub(super) fn render<H: Host>(
     let mut tag_names = Vec::with_capacity(tag_members.len());
     let mut tag_values = Vec::with_capacity(tag_members.len());
     for (tag, ms) in tag_members {
+        h.check_interrupt(1 + ms.len())?;
         let items = ms.iter().map(|&m| out.string(h, &inv.machines[m].name)).collect::<Result<Vec<_>>>()?;
         tag_names.push(out.name(h, tag)?);
         tag_values.push(h.make_list(&items)?);
@@ -191,7 +197,7 @@ pub(super) fn render<H: Host>(
 
 /// `(machine, instance, role)` triples made in (instance, role) order, reordered by machine
 /// with that order kept: a counting sort, linear in their number.
-fn group_by_machine(placements: Vec<(u32, u32, u32)>, machines: usize) -> Vec<(u32, u32, u32)> {
+fn group_by_machine(placements: Vec<(u32, u32, u32)>, machines: usize) -> Result<Vec<(u32, u32, u32)>> {
     let mut starts = vec![0usize; machines + 1];
     for p in &placements {
         starts[p.0 as usize + 1] += 1;
@@ -199,13 +205,14 @@ fn group_by_machine(placements: Vec<(u32, u32, u32)>, machines: usize) -> Vec<(u
     for m in 0..machines {
         starts[m + 1] += starts[m];
     }
-    let mut out = vec![(0, 0, 0); placements.len()];
+    let mut out = with_capacity(placements.len())?;
+    out.resize(placements.len(), (0, 0, 0));
     for p in placements {
         let at = &mut starts[p.0 as usize];
         out[*at] = p;
         *at += 1;
     }
-    out
+    Ok(out)
 }
 
 /// `{ settings = { imports = [ <explicit or { }> <tag settings or { }>… ]; }; }`

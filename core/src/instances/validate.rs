@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use super::membership::{role_members, Scratch};
 use super::{Inventory, Machine, Report};
 use crate::diagnostic::{self, Diagnostic};
+use crate::error::Result;
+use crate::host::Host;
 use crate::path;
 use crate::path::Path;
 use crate::read::Name;
@@ -28,13 +30,21 @@ fn unknown_machine(path: Path, name: &[u8], machines: &[Machine]) -> Diagnostic 
     Diagnostic::new(path, format!("no machine named '{}'{hint}", show(name)), suggestion)
 }
 
-pub(super) fn validate<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<usize>>, scratch: &mut Scratch) -> Report {
+/// Every semantic error and warning. Fails only when the host says stop (Ctrl-C) or memory
+/// runs out: each did-you-mean looks at every candidate, so its work is counted.
+pub(super) fn validate<H: Host>(
+    h: &mut H,
+    inv: &Inventory<H::Value>,
+    tag_members: &BTreeMap<Name, Vec<usize>>,
+    scratch: &mut Scratch,
+) -> Result<Report> {
     let mut errors = Vec::new();
 
     // machines named in the `tags` argument
     for t in &inv.static_tags {
         for (j, (name, index)) in t.machines.iter().enumerate() {
             if index.is_none() {
+                h.check_interrupt(1 + inv.machines.len())?;
                 errors.push(unknown_machine(path!["tags", &t.name].index(j), name, &inv.machines));
             }
         }
@@ -44,9 +54,11 @@ pub(super) fn validate<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<u
     for inst in &inv.instances {
         let known_roles = inv.modules.get(&inst.module_id).and_then(|m| m.roles.as_ref());
         for role in &inst.roles {
+            h.check_interrupt(1)?;
             let p = path!["instances", &inst.name, "roles", &role.name];
             if let Some(known) = known_roles {
                 if known.binary_search(&role.name).is_err() {
+                    h.check_interrupt(known.len())?;
                     let (hint, suggestion) = hint(&role.name, known.iter().map(Vec::as_slice));
                     let message = format!(
                         "module '{}' has no role '{}'{hint}; its roles: {}",
@@ -59,6 +71,7 @@ pub(super) fn validate<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<u
             }
             for e in &role.machines {
                 if e.machine.1.is_none() {
+                    h.check_interrupt(1 + inv.machines.len())?;
                     errors.push(unknown_machine(p.attr("machines").attr(&e.machine.0), &e.machine.0, &inv.machines));
                 }
             }
@@ -74,6 +87,7 @@ pub(super) fn validate<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<u
         let (Some(max), Some(users)) = (module.max_instances, users.get(id.as_slice())) else { continue };
         // max >= 1: read checks it
         if users.len() as i64 > max {
+            h.check_interrupt(users.len())?;
             let message = format!(
                 "module '{}' allows at most {max} instances; used by {}",
                 show(id),
@@ -92,10 +106,12 @@ pub(super) fn validate<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<u
                 Ok(k) => {
                     let role = &inst.roles[k];
                     let unknown = role.machines.iter().filter(|e| e.machine.1.is_none()).count();
-                    (role_members(role, tag_members, scratch).len() + unknown) as i64
+                    role_members(role, tag_members, scratch)?.len() + unknown
                 }
                 Err(_) => 0,
             };
+            h.check_interrupt(1 + count)?;
+            let count = count as i64;
             let (bound, word) = match (c.min, c.max) {
                 (Some(min), _) if count < min => (min, "least"),
                 (_, Some(max)) if count > max => (max, "most"),
@@ -111,13 +127,17 @@ pub(super) fn validate<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<u
     }
 
     diagnostic::sort(&mut errors);
-    Report { errors, warnings: unmatched_tags(inv, tag_members) }
+    Ok(Report { errors, warnings: unmatched_tags(h, inv, tag_members)? })
 }
 
 /// A warning per role tag that no machine carries, in path order. Each names at most a few
 /// of the tags in use (the list is made once), so warnings stay small however many tags
 /// there are.
-fn unmatched_tags<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<usize>>) -> Vec<Diagnostic> {
+fn unmatched_tags<H: Host>(
+    h: &mut H,
+    inv: &Inventory<H::Value>,
+    tag_members: &BTreeMap<Name, Vec<usize>>,
+) -> Result<Vec<Diagnostic>> {
     let in_use: Vec<&[u8]> = tag_members.iter().filter(|(_, ms)| !ms.is_empty()).map(|(t, _)| t.as_slice()).collect();
     let mut listed: Option<String> = None;
     let mut warnings = Vec::new();
@@ -127,6 +147,7 @@ fn unmatched_tags<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<usize>
                 if tag_members.get(tag).is_some_and(|ms| !ms.is_empty()) {
                     continue;
                 }
+                h.check_interrupt(1 + in_use.len())?;
                 let listed = listed.get_or_insert_with(|| join_names(in_use.iter().copied()));
                 let (hint, suggestion) = hint(tag, in_use.iter().copied());
                 let message = format!("tag '{}' matches no machine{hint}; tags in use: {listed}", show(tag));
@@ -135,5 +156,5 @@ fn unmatched_tags<V>(inv: &Inventory<V>, tag_members: &BTreeMap<Name, Vec<usize>
             }
         }
     }
-    warnings
+    Ok(warnings)
 }

@@ -52,6 +52,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from private_nix import private_nix_env, release_plugin  # noqa: E402
 import bench_flake_parts  # noqa: E402
+from bench_inventory import TAG_COUNT, machines_and_tags  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -59,7 +60,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # for the per-call figures (1: the single-call net time is the per-call time).
 INSTANCE_SIZES = [(20, 10, 1000), (500, 100, 20), (5000, 500, 1)]
 SERVICE_SIZES = [(10, 2000), (1000, 50), (10000, 5)]
-TAG_COUNT = 20  # each tag is carried by 1/20 = 5% of the machines
 ROLES = ["server", "client", "peer"]
 
 # ---------------------------------------------------------------------------------------------
@@ -104,23 +104,7 @@ def inventory(n_machines, n_instances, seed=1):
     members come mostly from tags, plus a few explicit machines; plain settings everywhere.
     Every settings value carries an `_id`, its marker in the floor's result."""
     rng = random.Random(seed)
-    width = len(str(n_machines - 1))
-    names = [f"m{i:0{width}d}" for i in range(n_machines)]
-    order = list(range(n_machines))
-    rng.shuffle(order)
-    tag_of = {names[m]: f"tag{k % TAG_COUNT:02d}" for k, m in enumerate(order)}
-    machines = {}
-    for i, m in enumerate(names):
-        entry = {"tags": [tag_of[m]], "deploy": {"targetHost": f"root@{m}.example.org"}}
-        if i % 10 == 9:
-            entry["machineClass"] = "darwin"
-        machines[m] = entry
-    per_tag = max(1, n_machines // TAG_COUNT)
-    static_tags = {
-        "backup": sorted(rng.sample(names, per_tag)),
-        "monitored": sorted(rng.sample(names, per_tag)),
-    }
-    tag_names = sorted(set(tag_of.values()) | set(static_tags))
+    names, machines, static_tags, tag_names = machines_and_tags(rng, n_machines)
     module_names = [f"service{k}" for k in range(min(10, n_instances))]
     modules = {}
     instances = {}

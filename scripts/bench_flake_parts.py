@@ -32,10 +32,12 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_inventory import TAG_COUNT, machines_and_tags  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SIZES = [(20, 10), (500, 100), (5000, 500)]
-TAG_COUNT = 20
 SERVICE_MODULES = 25
 
 # The module of this tree as it was before the flake-parts path was redesigned (issue 11):
@@ -74,23 +76,7 @@ def inventory(n_machines, n_instances, seed=1):
     from the flake input `my-flake`), with roles server (one tag, one explicit machine),
     client (two tags, one with settings) and peer (two explicit machines, one tag)."""
     rng = random.Random(seed)
-    width = len(str(n_machines - 1))
-    names = [f"m{i:0{width}d}" for i in range(n_machines)]
-    order = list(range(n_machines))
-    rng.shuffle(order)
-    tag_of = {names[m]: f"tag{k % TAG_COUNT:02d}" for k, m in enumerate(order)}
-    machines = {}
-    for i, m in enumerate(names):
-        entry = {"tags": [tag_of[m]], "deploy": {"targetHost": f"root@{m}.example.org"}}
-        if i % 10 == 9:
-            entry["machineClass"] = "darwin"
-        machines[m] = entry
-    per_tag = max(1, n_machines // TAG_COUNT)
-    static_tags = {
-        "backup": sorted(rng.sample(names, per_tag)),
-        "monitored": sorted(rng.sample(names, per_tag)),
-    }
-    tag_names = sorted(set(tag_of.values()) | set(static_tags))
+    names, machines, static_tags, tag_names = machines_and_tags(rng, n_machines)
     instances = {}
     iw = len(str(n_instances - 1))
     for i in range(n_instances):

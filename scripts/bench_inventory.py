@@ -1,0 +1,28 @@
+"""The machines and tags of the benchmarks' inventories (scripts/bench.py and
+scripts/bench_flake_parts.py draw the same ones from the same seed)."""
+
+TAG_COUNT = 20  # each tag is carried by 1/20 = 5% of the machines
+
+
+def machines_and_tags(rng, n_machines):
+    """Machines m0..mN, each with one of TAG_COUNT tags (5% of the machines per tag), every 10th
+    a darwin machine, a freeform `deploy` attribute; two static tags of 5% each.
+    Returns (names, machines, static_tags, tag_names)."""
+    width = len(str(n_machines - 1))
+    names = [f"m{i:0{width}d}" for i in range(n_machines)]
+    order = list(range(n_machines))
+    rng.shuffle(order)
+    tag_of = {names[m]: f"tag{k % TAG_COUNT:02d}" for k, m in enumerate(order)}
+    machines = {}
+    for i, m in enumerate(names):
+        entry = {"tags": [tag_of[m]], "deploy": {"targetHost": f"root@{m}.example.org"}}
+        if i % 10 == 9:
+            entry["machineClass"] = "darwin"
+        machines[m] = entry
+    per_tag = max(1, n_machines // TAG_COUNT)
+    static_tags = {
+        "backup": sorted(rng.sample(names, per_tag)),
+        "monitored": sorted(rng.sample(names, per_tag)),
+    }
+    tag_names = sorted(set(tag_of.values()) | set(static_tags))
+    return names, machines, static_tags, tag_names

@@ -10,7 +10,7 @@
 //! Run: cargo test --workspace --features nix-instances/test-hooks --test hardening
 
 mod common;
-use common::{nix, nix_string, repo};
+use common::{nix, nix_string, repo, twin_i, twin_s, PRIMOP_I, PRIMOP_S};
 
 use serde_json::{json, Value};
 
@@ -92,16 +92,6 @@ fn string(s: &str) -> String {
     nix_string(s).replace("<nonutf8>", r#"${builtins.substring 0 1 "é"}"#)
 }
 
-const PRIMOP_I: &str = "builtins.expandInstances";
-const PRIMOP_S: &str = "builtins.expandMultiService";
-
-fn twin_i() -> String {
-    format!("(import {}/nix/expand-instances.nix)", repo().display())
-}
-
-fn twin_s() -> String {
-    format!("(import {}/nix/multi-service.nix)", repo().display())
-}
 
 /// An inventory with every structural position present, and a plain value at every lazy one.
 fn inventory() -> Value {

@@ -9,22 +9,12 @@
 //! Run: cargo test --features nix-instances/test-hooks --test hardening_round2
 
 mod common;
-use common::{nix, nix_string, repo, Eval};
+use common::{nix, nix_string, repo, twin_i, twin_s, Eval, PRIMOP_I, PRIMOP_S};
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const PRIMOP_I: &str = "builtins.expandInstances";
-const PRIMOP_S: &str = "builtins.expandMultiService";
-
-fn twin_i() -> String {
-    format!("(import {}/nix/expand-instances.nix)", repo().display())
-}
-
-fn twin_s() -> String {
-    format!("(import {}/nix/multi-service.nix)", repo().display())
-}
 
 /// The error of `<primop> input` and of `<twin> input`, asserted equal, returned.
 fn same_error(primop: &str, twin: &str, input: &str) -> String {

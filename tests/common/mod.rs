@@ -190,3 +190,17 @@ pub fn nix_string(s: &str) -> String {
 pub fn lib_expr() -> String {
     format!("(import {}/nix/lib.nix)", repo().display())
 }
+
+/// The two primops, by name.
+pub const PRIMOP_I: &str = "builtins.expandInstances";
+pub const PRIMOP_S: &str = "builtins.expandMultiService";
+
+/// The pure-Nix twin of `builtins.expandInstances`.
+pub fn twin_i() -> String {
+    format!("(import {}/nix/expand-instances.nix)", repo().display())
+}
+
+/// The pure-Nix twin of `builtins.expandMultiService`.
+pub fn twin_s() -> String {
+    format!("(import {}/nix/multi-service.nix)", repo().display())
+}

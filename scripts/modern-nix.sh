@@ -106,6 +106,7 @@ ensure() {
       as_root apt-get update -q
       as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
     }
+    mkdir -p "$cache"      # the caller's, so the cargo home in it is theirs too
     as_root rm -rf "$chroot_dir"
     as_root mkdir -p "$chroot_dir"
     say "debootstrap $suite"

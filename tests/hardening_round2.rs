@@ -326,7 +326,7 @@ fn ctrl_c_stops_a_long_expansion() {
             // {{ z = {{ module.name = "y"; roles.r.tags = [ "all" ]; }}; }};
           modules = {{
             "<clan-core>-x".constraints.r.maxMachines = n;
-            "<clan-core>-y".constraints.r.maxMachines = 0;
+            "<clan-core>-y".constraints.r.maxMachines = 1;
           }};
           ready = builtins.deepSeq (builtins.attrNames instances) (builtins.deepSeq machines true);
         in builtins.seq ready (builtins.trace "input ready" ({PRIMOP_I} {{ inherit machines instances modules; }}).warnings)"#

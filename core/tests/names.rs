@@ -17,6 +17,11 @@ fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
+/// What `expand -` prints for an invalid inventory: the primop's message, then where to look.
+fn expand_error(message: &str) -> String {
+    format!("error: {message}\n\nhint: `nix-instances check -` shows each problem in the file\n")
+}
+
 #[test]
 fn a_name_with_a_nul_byte_is_an_error_at_its_set() {
     for (input, path) in [
@@ -25,7 +30,7 @@ fn a_name_with_a_nul_byte_is_an_error_at_its_set() {
     ] {
         let (code, _, err) = run(&["expand", "-"], input);
         assert_eq!(code, 1);
-        assert_eq!(err, format!("error: {path}: an attribute name contains a NUL byte, which a Nix string cannot hold\n"));
+        assert_eq!(err, expand_error(&format!("{path}: an attribute name contains a NUL byte, which a Nix string cannot hold")));
     }
     let (code, _, err) = run(&["multi-service", "-"], r#"{ "service": "s", "instances": { "x": { "enable": true, "outputs": { "settings": { "processes": { "p\u0000": {} } } } } } }"#);
     assert_eq!(code, 1);
@@ -33,7 +38,7 @@ fn a_name_with_a_nul_byte_is_an_error_at_its_set() {
     // a string: Nix cuts it at the NUL, so the CLI refuses it rather than differ
     let (code, _, err) = run(&["expand", "-"], r#"{ "machines": { "a": { "tags": ["w\u0000x"] } }, "instances": {} }"#);
     assert_eq!(code, 1);
-    assert_eq!(err, "error: machines.a.tags[0]: the string contains a NUL byte, which a Nix string cannot hold\n");
+    assert_eq!(err, expand_error("machines.a.tags[0]: the string contains a NUL byte, which a Nix string cannot hold"));
 }
 
 #[test]
@@ -44,7 +49,7 @@ fn the_last_code_points_stand_for_themselves_in_errors_and_warnings() {
             "tags": [format!("{n}y")], "machines": { n.as_str(): {} } } } } } });
         let (code, _, err) = run(&["expand", "-"], &input.to_string());
         assert_eq!(code, 1);
-        assert_eq!(err, format!("error: instances.i.roles.r.machines.\"{n}\": no machine named '{n}'\n"));
+        assert_eq!(err, expand_error(&format!("instances.i.roles.r.machines.\"{n}\": no machine named '{n}'")));
         let input = serde_json::json!({ "machines": { "web": { "tags": [n] } }, "instances": { "i": { "roles": { "r": { "tags": [format!("{n}y")] } } } } });
         let (code, out, err) = run(&["expand", "-"], &input.to_string());
         assert_eq!(code, 0, "{err}");

@@ -76,15 +76,18 @@ in_chroot() {
       [ "$uid" = 0 ] || user=(setpriv --reuid="$uid" --regid="$gid" --clear-groups)
     fi
     mkdir -p "$r/tmp/home" && chown "$uid:$gid" "$r/tmp/home"
+    # Only the variables that are set: an empty CLAN_CORE would read as a checkout at "".
+    passed=()
+    for v in NIXPKGS_LIB FLAKE_PARTS CLAN_CORE SERVICES_FLAKE CI; do
+      if [ -n "${!v:-}" ]; then passed+=("$v=${!v}"); fi
+    done
     exec chroot "$r" "${user[@]}" /usr/bin/env -i HOME=/tmp/home TERM="${TERM:-dumb}" LANG=C.UTF-8 \
       PATH=/opt/rust/bin:'"$prefix"'/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       CARGO_HOME=/opt/cargo-home \
       SSL_CERT_FILE=/etc/ssl/host-certs/ca-certificates.crt \
       CARGO_HTTP_CAINFO=/etc/ssl/host-certs/ca-certificates.crt \
       PKG_CONFIG_PATH="$(cat "$r'"$prefix"'/libdir" 2>/dev/null)/pkgconfig" \
-      NIXPKGS_LIB="${NIXPKGS_LIB:-}" FLAKE_PARTS="${FLAKE_PARTS:-}" CLAN_CORE="${CLAN_CORE:-}" \
-      SERVICES_FLAKE="${SERVICES_FLAKE:-}" CI="${CI:-}" \
-      "$@"' _ "$chroot_dir" "$project" "$root" "$sysroot" "$cargo_home" "$(id -u)" "$(id -g)" "$@"
+      "${passed[@]}" "$@"' _ "$chroot_dir" "$project" "$root" "$sysroot" "$cargo_home" "$(id -u)" "$(id -g)" "$@"
 }
 
 stamp() { [ -f "$chroot_dir/.nix-instances-$1" ]; }

@@ -52,7 +52,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from private_nix import private_nix_env, release_plugin  # noqa: E402
 import bench_flake_parts  # noqa: E402
-from bench_inventory import TAG_COUNT, machines_and_tags  # noqa: E402
+from bench_inventory import TAG_COUNT, WALK_EXPANSION, machines_and_tags  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -182,20 +182,7 @@ def services(n_instances):
 # builtins only (catAttrs, attrValues, concatLists, deepSeq): a walk in interpreted Nix costs
 # as much as a fast expansion and would hide the differences. `catAttrs` forces every set it
 # takes an attribute from, `concatLists` the spine of every list it joins.
-WALK_INSTANCES = """
-let
-  inherit (builtins) attrValues catAttrs concatLists concatMap deepSeq length;
-in
-r:
-let
-  instances = attrValues r.instances;
-  roles = concatMap attrValues (catAttrs "roles" instances);
-  entries = concatMap attrValues (catAttrs "machines" roles);
-  imports = concatLists (catAttrs "imports" (catAttrs "settings" entries));
-in
-deepSeq [ r.modules r.machines r.tags r.warnings (catAttrs "module" instances) (catAttrs "moduleId" instances) ]
-  (length roles + length entries + length imports)
-"""
+WALK_INSTANCES = WALK_EXPANSION
 
 WALK_SERVICES = """
 r: builtins.deepSeq [ r.service r.enabled r.instances r.processes ] (builtins.length r.settings)

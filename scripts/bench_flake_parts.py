@@ -33,7 +33,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_inventory import TAG_COUNT, machines_and_tags  # noqa: E402
+from bench_inventory import TAG_COUNT, WALK_EXPANSION, machines_and_tags  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -158,22 +158,6 @@ in
 }
 """ % SERVICE_MODULES
 
-# Forces the expansion's structure (names, list spines, strings), never a settings value: the
-# expansion benchmark's walk.
-WALK = """
-let
-  inherit (builtins) attrValues catAttrs concatLists concatMap deepSeq length;
-in
-r:
-let
-  instances = attrValues r.instances;
-  roles = concatMap attrValues (catAttrs "roles" instances);
-  entries = concatMap attrValues (catAttrs "machines" roles);
-  imports = concatLists (catAttrs "imports" (catAttrs "settings" entries));
-in
-deepSeq [ r.modules r.machines r.tags r.warnings (catAttrs "module" instances) (catAttrs "moduleId" instances) ]
-  (length roles + length entries + length imports)
-"""
 
 # The flake-parts program: `tree` is a directory holding nix/ (this tree's, or git REF's).
 FLAKE_PARTS_NIX = """
@@ -297,7 +281,7 @@ def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log, clan_
             f.write(SERVICE_MODULES_NIX)
         prog = os.path.join(d, "flake-parts.nix")
         with open(prog, "w") as f:
-            f.write(FLAKE_PARTS_NIX % {"nixpkgs_lib": nix_str(nixpkgs_lib), "flake_parts": "/. + " + nix_str(os.path.abspath(flake_parts)), "walk": WALK})
+            f.write(FLAKE_PARTS_NIX % {"nixpkgs_lib": nix_str(nixpkgs_lib), "flake_parts": "/. + " + nix_str(os.path.abspath(flake_parts)), "walk": WALK_EXPANSION})
         variants = {}
         for tree_name, tree in trees.items():
             for plug in [True, False]:

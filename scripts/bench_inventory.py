@@ -1,5 +1,5 @@
-"""The machines and tags of the benchmarks' inventories (scripts/bench.py and
-scripts/bench_flake_parts.py draw the same ones from the same seed)."""
+"""What scripts/bench.py and scripts/bench_flake_parts.py share: the machines and tags of their
+inventories (the same ones from the same seed) and the walk that forces an expansion."""
 
 TAG_COUNT = 20  # each tag is carried by 1/20 = 5% of the machines
 
@@ -26,3 +26,21 @@ def machines_and_tags(rng, n_machines):
     }
     tag_names = sorted(set(tag_of.values()) | set(static_tags))
     return names, machines, static_tags, tag_names
+
+
+# Forces an expansion's structure (names, list spines, strings), never a settings value, with
+# builtins only: a walk in interpreted Nix would cost as much as a fast expansion.
+WALK_EXPANSION = """
+let
+  inherit (builtins) attrValues catAttrs concatLists concatMap deepSeq length;
+in
+r:
+let
+  instances = attrValues r.instances;
+  roles = concatMap attrValues (catAttrs "roles" instances);
+  entries = concatMap attrValues (catAttrs "machines" roles);
+  imports = concatLists (catAttrs "imports" (catAttrs "settings" entries));
+in
+deepSeq [ r.modules r.machines r.tags r.warnings (catAttrs "module" instances) (catAttrs "moduleId" instances) ]
+  (length roles + length entries + length imports)
+"""

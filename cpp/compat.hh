@@ -12,12 +12,14 @@
 //   2.14+      `state.error(…).atPos(pos).debugThrow<E>()`.
 //   2.16+      `v.path()` is a SourcePath.
 //   2.17+      `RegisterPrimOp(PrimOp &&)`.
-//   2.19+      `v.string_view()`, `v.listItems()`.
+//   2.19+      `v.string_view()`, `v.listItems()`, `v.c_str()`, `v.context()` (the field is
+//              `string.c_str`, no longer `string.s`).
 //   2.21+      `state.error<E>(…).atPos(pos).debugThrow()`.
 //   2.22+      `v.attrs()` (const), `v.integer()`, `v.boolean()`; `state.buildList(n)` + `v.mkList(list)`.
 //   2.25+      `NixInt` is a checked integer (`.value`).
 //   2.26–2.27  meson: headers want the per-library config-util.hh, config-store.hh, config-expr.hh first.
 //   2.28+      headers under <nix/expr/…>, <nix/store/…>, <nix/util/…>, which include their own configuration.
+//   2.29+      `RegisterPrimOp::primOps()` is a function (a pointer before).
 //   2.30+      `v.listView()` instead of `v.listItems()`.
 //   2.33+      `v.mkString(s, state.mem)`.
 //   2.34+      `PrimOp::impl` instead of `PrimOp::fun`.
@@ -209,7 +211,7 @@ inline void share_context(nix::Value & v, const nix::Value & from)
 {
 #if NIX_AT_LEAST(33)
     v.mkStringNoCopy(v.string_data(), from.context());
-#elif NIX_AT_LEAST(22)
+#elif NIX_AT_LEAST(19)
     v.mkString(v.c_str(), from.context());
 #else
     v.mkString(v.string.s, from.string.context);
@@ -286,8 +288,15 @@ inline const std::string & running_version()
 // Whether a primop of this name is registered already (by another copy of this plugin).
 inline bool primop_registered(const std::string & name)
 {
-    if (!nix::RegisterPrimOp::primOps) return false;
-    for (auto & p : *nix::RegisterPrimOp::primOps)
+#if NIX_AT_LEAST(29)
+    // A function since 2.29, its vector made on first use.
+    const auto * ops = &nix::RegisterPrimOp::primOps();
+#else
+    // A pointer, null until the first registration.
+    const auto * ops = nix::RegisterPrimOp::primOps;
+    if (!ops) return false;
+#endif
+    for (auto & p : *ops)
         if (p.name == name) return true;
     return false;
 }

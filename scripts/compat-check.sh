@@ -7,25 +7,35 @@
 #   scripts/compat-check.sh                    Nix 2.26.3, headers from Debian 13's (trixie) nix
 #                                              source package: the check scripts/test.sh runs
 #   scripts/compat-check.sh --suite SUITE...   the nix of other Debian suites (e.g. sid)
-#   scripts/compat-check.sh --git GITDIR TAG...  tags of a Nix git checkout (e.g. 2.28.0 2.35.2);
+#   scripts/compat-check.sh --git GITDIR [TAG...]  tags of a NixOS/nix git checkout (a bare
+#                                              repository will do); without tags, the newest patch
+#                                              release of every minor from 2.18 on that GITDIR
+#                                              holds (the matrix to run whenever the shim changes);
 #                                              headers under .nix-dev/git-TAG
+# One line per version (`-- Nix X: compiles` or `FAILED`, the compiler's output kept in a log
+# named on that line) and a closing summary; exit status 1 if any version fails.
 # Headers are fetched once (scripts/setup.sh, private apt configuration) and kept in .nix-dev/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 failed=()
+passed=()
+logs=$root/target/compat-logs
+mkdir -p "$logs"
 
 # check VERSION PREFIX SOURCE TARGET_DIR
 check() {
   local version=$1 prefix=$2 source=$3 target=$4
-  printf '\n== compile check: shim against Nix %s headers (%s)\n' "$version" "$source"
-  local start=$SECONDS status=0
-  NIX_INSTANCES_NIX_PREFIX=$prefix cargo check -q -p nix-instances --target-dir "$target" || status=$?
+  local start=$SECONDS status=0 log="$logs/nix-$version.log"
+  NIX_INSTANCES_NIX_PREFIX=$prefix cargo check -q -p nix-instances --target-dir "$target" >"$log" 2>&1 || status=$?
   if [ "$status" = 0 ]; then
-    printf -- '-- Nix %s: compiles (%ss)\n' "$version" "$((SECONDS - start))"
+    printf -- '-- Nix %-8s compiles (%ss; headers: %s)\n' "$version:" "$((SECONDS - start))" "$source"
+    passed+=("$version")
   else
-    printf -- '-- Nix %s: FAILED to compile (%ss)\n' "$version" "$((SECONDS - start))" >&2
+    printf -- '-- Nix %-8s FAILED to compile (%ss; headers: %s; log: %s)\n' "$version:" \
+      "$((SECONDS - start))" "$source" "${log#"$root"/}"
+    grep -m 3 -E 'error' "$log" | sed 's/^/     /' || true
     failed+=("$version")
   fi
 }
@@ -46,22 +56,35 @@ git_tag() {
     # Only what the header installation reads: the sources and the top-level build files.
     git --git-dir="$gitdir" archive "$tag" $(git --git-dir="$gitdir" ls-tree --name-only "$tag" |
       grep -xE 'src|configure\.ac|meson\.build|nix-meson-build-support') | tar -x -C "$tree"
-    scripts/setup.sh --install-tree "$tree" "${tag#v}" "$prefix" >/dev/null
+    scripts/setup.sh --install-tree "$tree" "${tag#v}" "$prefix" >/dev/null 2>"$logs/headers-$tag.log" || {
+      printf -- '-- Nix %-8s FAILED: no headers (log: %s)\n' "${tag#v}:" "target/compat-logs/headers-$tag.log"
+      failed+=("${tag#v}"); rm -rf "$tree"; return 0; }
     rm -rf "$tree"
   fi
   check "${tag#v}" "$prefix" "git tag $tag" target/compat-git
+}
+
+# newest_tags GITDIR: the newest patch release tag of every minor from 2.18 on.
+newest_tags() {
+  git --git-dir="$1" tag --list '2.*.*' | grep -E '^2\.[0-9]+\.[0-9]+$' | sort -V |
+    awk -F. '$2 >= 18 && $2 < 90 { last[$2] = $0 } END { for (m in last) print last[m] }' | sort -V
 }
 
 start=$SECONDS
 case "${1:-}" in
   "") suite trixie ;;
   --suite) shift; for s in "$@"; do suite "$s"; done ;;
-  --git) gitdir=${2:?GITDIR}; shift 2; for t in "$@"; do git_tag "$gitdir" "$t"; done ;;
-  *) echo "usage: $0 [--suite SUITE... | --git GITDIR TAG...]" >&2; exit 2 ;;
+  --git) gitdir=${2:?GITDIR}; shift 2
+         tags=("$@"); [ ${#tags[@]} -gt 0 ] || mapfile -t tags < <(newest_tags "$gitdir")
+         [ ${#tags[@]} -gt 0 ] || { echo "no Nix release tags in $gitdir" >&2; exit 2; }
+         printf 'compile check: the shim against %s Nix versions (%s)\n' "${#tags[@]}" "${tags[*]}"
+         for t in "${tags[@]}"; do git_tag "$gitdir" "$t"; done ;;
+  *) echo "usage: $0 [--suite SUITE... | --git GITDIR [TAG...]]" >&2; exit 2 ;;
 esac
 
+total=$(( ${#passed[@]} + ${#failed[@]} ))
 if [ ${#failed[@]} -gt 0 ]; then
-  printf '\ncompile check failed for Nix %s (%ss in all)\n' "${failed[*]}" "$((SECONDS - start))" >&2
+  printf '\ncompile check: %s of %s failed: Nix %s (%ss in all)\n' "${#failed[@]}" "$total" "${failed[*]}" "$((SECONDS - start))"
   exit 1
 fi
-printf '\ncompile check passed (%ss in all)\n' "$((SECONDS - start))"
+printf '\ncompile check: all %s passed: Nix %s (%ss in all)\n' "$total" "${passed[*]}" "$((SECONDS - start))"

@@ -24,13 +24,53 @@ passed=()
 logs=$root/target/compat-logs
 mkdir -p "$logs"
 
+# The C++ compiler for a version's headers. Nix 2.31+ headers need C++23 (std::views::zip,
+# explicit object parameters), which Debian 12's GCC 12 and libstdc++ lack: for those, unless CXX
+# is set, a wrapper around zig's clang and libc++ (PyPI's `ziglang`, installed once under
+# .nix-dev/zig), which cc-rs calls as CXX.
+zig_cxx() {
+  local dir="$root/.nix-dev/zig"
+  if [ ! -x "$dir/zig-cxx" ]; then
+    python3 -m pip install -q --target "$dir/py" 'ziglang==0.14.1' >&2
+    cat > "$dir/zig-cxx" <<'WRAP'
+#!/bin/bash
+# cc-rs's arguments for zig c++: its --target dropped (zig takes its own), /usr/include after
+# libc++'s headers.
+args=(); prev=""
+for a in "$@"; do
+  if [ "$prev" = -I ]; then prev=""
+    if [ "$a" = /usr/include ]; then args+=(-idirafter /usr/include); else args+=(-I "$a"); fi
+    continue
+  fi
+  case "$a" in --target=*) ;; -I) prev=-I ;; *) args+=("$a") ;; esac
+done
+exec env PYTHONPATH="$(dirname "$0")/py" python3 -m ziglang c++ -target x86_64-linux-gnu.2.36 "${args[@]}"
+WRAP
+    chmod +x "$dir/zig-cxx"
+  fi
+  printf '%s\n' "$dir/zig-cxx"
+}
+
+# cxx_for VERSION: the CXX to use (empty: cc-rs's default).
+cxx_for() {
+  local minor; minor=$(echo "$1" | cut -d. -f2)
+  if [ -n "${CXX:-}" ] || [ "$minor" -lt 31 ]; then printf '%s\n' "${CXX:-}"; return; fi
+  # The default compiler, if it has what 2.31+ headers use.
+  if printf '#include <ranges>\nstruct S { void f(this S &) {} };\nint main() { int a[1]{}; for (auto [x, y] : std::views::zip(a, a)) (void) (x + y); }\n' |
+     "${CXX:-c++}" -std=c++23 -x c++ -fsyntax-only - 2>/dev/null; then printf '\n'; return; fi
+  zig_cxx
+}
+
 # check VERSION PREFIX SOURCE TARGET_DIR
 check() {
   local version=$1 prefix=$2 source=$3 target=$4
   local start=$SECONDS status=0 log="$logs/nix-$version.log"
-  NIX_INSTANCES_NIX_PREFIX=$prefix cargo check -q -p nix-instances --target-dir "$target" >"$log" 2>&1 || status=$?
+  local cxx; cxx=$(cxx_for "$version")
+  env NIX_INSTANCES_NIX_PREFIX="$prefix" ${cxx:+CXX="$cxx"} \
+    cargo check -q -p nix-instances --target-dir "$target${cxx:+-zig}" >"$log" 2>&1 || status=$?
   if [ "$status" = 0 ]; then
-    printf -- '-- Nix %-8s compiles (%ss; headers: %s)\n' "$version:" "$((SECONDS - start))" "$source"
+    printf -- '-- Nix %-8s compiles (%ss; headers: %s%s)\n' "$version:" "$((SECONDS - start))" "$source" \
+      "${cxx:+; compiler: zig c++}"
     passed+=("$version")
   else
     printf -- '-- Nix %-8s FAILED to compile (%ss; headers: %s; log: %s)\n' "$version:" \

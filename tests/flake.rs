@@ -837,7 +837,8 @@ const SPLIT_FILES: &str = r#"[
     nixInstances.instances.hello = {
       module.input = lib.mkDefault "self";
       roles.server.tags = [ "web" ];
-      roles.server.machines.db1.settings.greeting = "db";
+      # A machine's settings are one definition, as in clan-core (one file).
+      roles.server.machines.db1.settings = { greeting = "db"; words = [ "db" ]; };
     };
     nixInstances.instances.other.roles.server = lib.mkIf false { machines.web2 = { }; };
   })
@@ -845,7 +846,7 @@ const SPLIT_FILES: &str = r#"[
     _file = "more.nix";
     nixInstances.instances.hello.roles.server = {
       settings.greeting = lib.mkDefault "hi";
-      machines.db1.settings.words = [ "db" ];
+      machines.db1 = { };
       machines.mac1 = { };
     };
     nixInstances.instances.other = lib.mkMerge [
@@ -864,7 +865,7 @@ fn split_definitions_merge_like_one_definition() {
     let split = user_flake_with("merge-split", &lib, &fp, &format!("{{ {modules} }}"), "", SPLIT_FILES, "");
     let (a, b) = (report_both(&one), report_both(&split));
     assert_eq!(a, b, "an inventory split over modules gives another result than in one definition");
-    // Not vacuous: both instances reached their machines, settings merged across files.
+    // Not vacuous: both instances reached their machines, definitions merged across files.
     let web1: Vec<String> = serde_json::from_value(a["machines"]["web1"]["lines"].clone()).unwrap();
     assert!(web1.iter().any(|l| l.contains("\"port\":8080") && l.contains("\"words\":[\"eu\"]")), "{web1:?}");
     let db1: Vec<String> = serde_json::from_value(a["machines"]["db1"]["lines"].clone()).unwrap();
@@ -952,10 +953,15 @@ fn inventory_type_errors_name_the_option_path() {
 fn one_machine_evaluates_no_other_machines_settings_or_results() {
     let Some((lib, fp)) = flake_parts() else { return };
     // Everything of machine `b` throws; so do the structure's leaves the expansion never
-    // needs (a freeform machine attribute, role settings of a role `a` is not in).
+    // needs (machine attributes, role settings of a role `a` is not in).
     let body = r#"{
   machines.a = { };
-  machines.b = { tags = [ "bees" ]; deploy = throw "sentinel: machines.b.deploy"; };
+  machines.b = {
+    tags = [ "bees" ];
+    description = throw "sentinel: machines.b.description";
+    installedAt = throw "sentinel: machines.b.installedAt";
+    deploy.targetHost = throw "sentinel: machines.b.deploy.targetHost";
+  };
   instances.s = {
     module.input = "self";
     roles.server.machines.a.settings.greeting = "a";

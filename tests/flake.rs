@@ -1171,9 +1171,17 @@ const CLAN_DIRECTORY_BODY: &str = r#"{
   HELLO_MODULES
 }"#;
 
+/// Each machine's nix-darwin `lines`; web1's `lines` when the configuration imports web1's
+/// configuration.nix itself too (as `"${self}/machines/…"`: what `./machines/…` is in
+/// flake.nix, except in the tests' chroot store, where `./.` is the physical path).
 const DARWIN_LINES: &str = "flake.darwinLines = lib.mapAttrs (m: out: (lib.evalModules { modules = [ \
     { options.lines = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; }; } \
-    out.darwinModule ]; }).config.lines) config.flake.nixInstances.machines;";
+    out.darwinModule ]; }).config.lines) config.flake.nixInstances.machines; \
+    flake.web1Twice = (lib.evalModules { modules = [ \
+    { options.lines = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; }; } \
+    { options.warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; }; } \
+    { options.assertions = lib.mkOption { type = lib.types.listOf lib.types.raw; default = [ ]; }; } \
+    config.flake.nixInstances.machines.web1.nixosModule \"${inputs.self}/machines/web1/configuration.nix\" ]; }).config.lines;";
 
 fn clan_directory_flake(name: &str, lib: &str, fp: &str, extra: &str) -> PathBuf {
     let body = CLAN_DIRECTORY_BODY.replace("HELLO_MODULES", &format!("{extra} {HELLO}"));
@@ -1221,6 +1229,10 @@ fn a_clan_directory_is_read_as_clan_core_reads_it() {
                 "nixInstances: service module 'self-hello' (machine bare)"
             ])
         );
+        // Imported by path: a configuration importing the file itself gets it once.
+        let twice = lines_sorted(&at(with_plugin, "web1Twice").json());
+        assert_eq!(twice.iter().filter(|l| *l == "web1: configuration.nix").count(), 1, "{twice:?}");
+        assert_eq!(twice, lines);
         // A darwin machine imports configuration.nix only (clan-core's forName.nix).
         let mac1 = at(with_plugin, "darwinLines.mac1").json();
         assert_eq!(lines_sorted(&mac1), vec!["mac1: configuration.nix"]);

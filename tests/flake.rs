@@ -1240,12 +1240,14 @@ fn a_clan_directory_is_read_as_clan_core_reads_it() {
         assert_error(&at(with_plugin, "report.machines.lazy.lines"), "sentinel: lazy's configuration.nix");
     }
 
-    // Turned off: only what the flake writes.
-    let dir = clan_directory_flake("clan-directory-off", &lib, &fp, "readDirectory = false;");
-    for with_plugin in [true, false] {
-        let r = report(&dir, with_plugin).json();
-        assert_eq!(r["expanded"]["machines"].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["db1"]);
-        assert_eq!(r["machines"]["db1"]["files"], json!(["nixInstances: service module 'self-hello' (machine db1)"]));
+    // Turned off, or no directory: only what the flake writes.
+    for (k, off) in ["readDirectory = false;", "directory = null;"].iter().enumerate() {
+        let dir = clan_directory_flake(&format!("clan-directory-off-{k}"), &lib, &fp, off);
+        for with_plugin in [true, false] {
+            let r = report(&dir, with_plugin).json();
+            assert_eq!(r["expanded"]["machines"].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["db1"]);
+            assert_eq!(r["machines"]["db1"]["files"], json!(["nixInstances: service module 'self-hello' (machine db1)"]));
+        }
     }
 
     // The directory is `nixInstances.directory`: here a subdirectory of the flake.

@@ -5,7 +5,7 @@
 #     meta), as the clan CLI writes it;
 #   - each machine imports its `machines/<name>/configuration.nix`, and a NixOS machine its
 #     `hardware-configuration.nix` and `disko.nix`, where they exist (machines.nix).
-# `nixInstances.readDirectory = false` turns all of it off.
+# `nixInstances.readDirectory = false` (or `nixInstances.directory = null`) turns all of it off.
 { lib, config, ... }:
 let
   inherit (lib) mkIf mkOption types;
@@ -14,10 +14,12 @@ let
   files = import ./clan-directory.nix { inherit lib; };
   common = import ../internal/common.nix;
 
+  # Read it at all: `readDirectory`, and a directory (`null`: none).
+  on = cfg.readDirectory && cfg.directory != null;
   dir = toString cfg.directory;
-  machineNames = files.machineDirectories dir;
+  machineNames = if on then files.machineDirectories dir else [ ];
   inventoryFile = files.inventoryFile dir;
-  json = files.inventoryJson dir;
+  json = if on then files.inventoryJson dir else { };
 
   # A definition made in `file` (nixpkgs' lib 25.05 and later: `mkDefinition`); with an older
   # lib the module system names this file instead.
@@ -44,7 +46,7 @@ let
     else
       throw "nixInstances.directory: ${inventoryFile} has `${k}`, which is not part of the inventory${common.didYouMean k known}; it may have ${common.joinNames known} (set nixInstances.readDirectory = false not to read it)";
 
-  fromJson = name: mkIf (cfg.readDirectory && checkedJson ? ${name}) (definedIn inventoryFile checkedJson.${name});
+  fromJson = name: mkIf (on && checkedJson ? ${name}) (definedIn inventoryFile checkedJson.${name});
 in
 {
   options.nixInstances.readDirectory = mkOption {
@@ -54,13 +56,14 @@ in
       Read `nixInstances.directory` as clan-core reads a clan's directory: every
       `machines/<name>/` directory is a machine, `inventory.json` is part of the inventory,
       and each machine imports its `machines/<name>/configuration.nix` (and, for NixOS,
-      `hardware-configuration.nix` and `disko.nix`) where they exist. `false`: none of it.
+      `hardware-configuration.nix` and `disko.nix`) where they exist. `false` (or
+      `directory = null`): none of it.
     '';
   };
 
   config.nixInstances = {
     machines = lib.mkMerge [
-      (mkIf (cfg.readDirectory && machineNames != [ ]) (
+      (mkIf (machineNames != [ ]) (
         definedIn "${dir}/machines" (lib.genAttrs machineNames (_: { }))
       ))
       (fromJson "machines")

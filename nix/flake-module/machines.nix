@@ -35,7 +35,9 @@ let
   machineFiles =
     m: class:
     let
-      found = lib.optionals cfg.readDirectory (directoryFiles.machineFiles (toString cfg.directory) m class);
+      found = lib.optionals (cfg.readDirectory && cfg.directory != null) (
+        directoryFiles.machineFiles (toString cfg.directory) m class
+      );
     in
     lib.optional (found != [ ]) {
       _file = "nixInstances: the files of machine ${m} in nixInstances.directory";

@@ -1275,6 +1275,7 @@ fn inventory_json_errors_name_the_file_and_the_option() {
         ),
         (r#"{ "services": { } }"#, "inventory.json has `services`: as in clan-core, `inventory.services` has been removed; use `instances`"),
         (r#"{ "machine": { } }"#, "inventory.json has `machine`, which is not part of the inventory (did you mean 'machines'?)"),
+        (r#"{ "modules": { }, "tag": { } }"#, "inventory.json has `tag`, which is not part of the inventory (did you mean 'tags'?)"),
         (r#"[ ]"#, "inventory.json is not a JSON object"),
     ];
     for (k, (json, msg)) in cases.iter().enumerate() {
@@ -1289,8 +1290,10 @@ fn inventory_json_errors_name_the_file_and_the_option() {
         }
     }
     // inventory.json and the flake both define a machine: they merge, as in clan-core.
+    // `modules` (this project's CLI format) is ignored, as clan-core ignores it.
     let dir = user_flake("inventory-json-merge", &lib, &fp, "{ machines.web1.machineClass = \"nixos\"; }");
-    write_files(&dir, &[("inventory.json", r#"{ "machines": { "web1": { "tags": ["web"] } } }"#)]);
+    let json = r#"{ "machines": { "web1": { "tags": ["web"] } }, "modules": { "<clan-core>-x": { "roles": ["r"] } } }"#;
+    write_files(&dir, &[("inventory.json", json)]);
     let r = report(&dir, false).json();
     assert_eq!(r["expanded"]["machines"]["web1"]["tags"], json!(["all", "nixos", "web"]));
 }

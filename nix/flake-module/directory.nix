@@ -26,10 +26,14 @@ let
   definedIn = file: value: if lib ? mkDefinition then lib.mkDefinition { inherit file value; } else value;
 
   # What inventory.json may hold: clan-core's inventory, less what only Nix can write.
+  # `modules` is ignored, as clan-core ignores `inventory.modules` (the CLI's inventory.json
+  # may hold the modules' roles and constraints there, docs/cli.md; here they come from the
+  # service modules themselves).
   known = [
     "instances"
     "machines"
     "meta"
+    "modules"
     "tags"
   ];
   checkedJson =

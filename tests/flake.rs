@@ -1339,6 +1339,16 @@ fn machine_attributes_are_typed_as_clan_core_types_them() {
             "The option `nixInstances.machines.db2.descripton' does not exist (did you mean 'description'?)",
         ),
         ("machines.db2.deploy = \"root@db2\";", structure, "nixInstances.machines.db2.deploy"),
+        (
+            "machines.db2.deploy = lib.mkIf true { buildhost = \"b\"; };",
+            structure,
+            "The option `nixInstances.machines.db2.deploy.buildhost' does not exist (did you mean 'buildHost'?)",
+        ),
+        (
+            "machines.db2 = lib.mkMerge [ { tags = [ \"x\" ]; } { deploy.forwardagent = true; } ];",
+            structure,
+            "The option `nixInstances.machines.db2.deploy.forwardagent' does not exist (did you mean 'forwardAgent'?)",
+        ),
         ("machines.db2.installedAt = \"yesterday\";", "machines.db2.installedAt", "nixInstances.machines.db2.installedAt"),
         ("machines.db2.deploy.forwardAgent = \"yes\";", "machines.db2.deploy.forwardAgent", "nixInstances.machines.db2.deploy.forwardAgent"),
         ("machines.db2.icon = 1;", "machines.db2.icon", "nixInstances.machines.db2.icon"),

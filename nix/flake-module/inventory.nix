@@ -92,9 +92,28 @@ let
     };
   } false;
   withDeploy = m: builtins.seq m.deploy m;
+  # The usual `deploy` (absent, or a plain set of known attributes) needs no merge to be
+  # checked: one `removeAttrs` per machine, not a record merge.
+  plainDeploy =
+    v:
+    !(v ? deploy)
+    || (
+      builtins.isAttrs v.deploy
+      && !(v.deploy ? _type)
+      && removeAttrs v.deploy [
+        "buildHost"
+        "forwardAgent"
+        "targetHost"
+      ] == { }
+    );
   machineType = machineRecord // {
     merge = loc: defs: withDeploy (machineRecord.merge loc defs);
-    fast = loc: file: v: withDeploy (machineRecord.fast loc file v);
+    fast =
+      loc: file: v:
+      let
+        m = machineRecord.fast loc file v;
+      in
+      if builtins.isAttrs v && plainDeploy v then m else withDeploy m;
   };
 
   # Tags, as clan-core types `inventory.tags`: a module with `machines` as an argument, free-form

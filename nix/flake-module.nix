@@ -26,8 +26,11 @@
 #                        framework computes them: per service and machine, its modules
 #   machines.nix         per machine: the modules of its services, assembled into
 #                        `flake.nixInstances.machines.<m>`
+#   directory.nix        the clan directory, read as clan-core reads it: `machines/<m>/`,
+#                        `inventory.json` (and, in machines.nix, each machine's files)
 # and helpers they import: inventory-types.nix (the inventory's option types),
-# service-schema.nix (the clan.service schema), scope-keys.nix (export scope keys).
+# service-schema.nix (the clan.service schema), scope-keys.nix (export scope keys),
+# clan-ids.nix (clan-core's module ids: its order), clan-directory.nix (a clan directory's files).
 #
 # `lib` comes from the module arguments (flake-parts passes nixpkgs' lib); no nixpkgs here.
 {
@@ -36,5 +39,6 @@
     ./flake-module/service-modules.nix
     ./flake-module/service-results.nix
     ./flake-module/machines.nix
+    ./flake-module/directory.nix
   ];
 }

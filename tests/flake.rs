@@ -837,7 +837,8 @@ const SPLIT_FILES: &str = r#"[
     nixInstances.instances.hello = {
       module.input = lib.mkDefault "self";
       roles.server.tags = [ "web" ];
-      roles.server.machines.db1.settings.greeting = "db";
+      # A machine's settings are one definition, as in clan-core (one file).
+      roles.server.machines.db1.settings = { greeting = "db"; words = [ "db" ]; };
     };
     nixInstances.instances.other.roles.server = lib.mkIf false { machines.web2 = { }; };
   })
@@ -845,7 +846,7 @@ const SPLIT_FILES: &str = r#"[
     _file = "more.nix";
     nixInstances.instances.hello.roles.server = {
       settings.greeting = lib.mkDefault "hi";
-      machines.db1.settings.words = [ "db" ];
+      machines.db1 = { };
       machines.mac1 = { };
     };
     nixInstances.instances.other = lib.mkMerge [
@@ -864,7 +865,7 @@ fn split_definitions_merge_like_one_definition() {
     let split = user_flake_with("merge-split", &lib, &fp, &format!("{{ {modules} }}"), "", SPLIT_FILES, "");
     let (a, b) = (report_both(&one), report_both(&split));
     assert_eq!(a, b, "an inventory split over modules gives another result than in one definition");
-    // Not vacuous: both instances reached their machines, settings merged across files.
+    // Not vacuous: both instances reached their machines, definitions merged across files.
     let web1: Vec<String> = serde_json::from_value(a["machines"]["web1"]["lines"].clone()).unwrap();
     assert!(web1.iter().any(|l| l.contains("\"port\":8080") && l.contains("\"words\":[\"eu\"]")), "{web1:?}");
     let db1: Vec<String> = serde_json::from_value(a["machines"]["db1"]["lines"].clone()).unwrap();
@@ -952,10 +953,15 @@ fn inventory_type_errors_name_the_option_path() {
 fn one_machine_evaluates_no_other_machines_settings_or_results() {
     let Some((lib, fp)) = flake_parts() else { return };
     // Everything of machine `b` throws; so do the structure's leaves the expansion never
-    // needs (a freeform machine attribute, role settings of a role `a` is not in).
+    // needs (machine attributes, role settings of a role `a` is not in).
     let body = r#"{
   machines.a = { };
-  machines.b = { tags = [ "bees" ]; deploy = throw "sentinel: machines.b.deploy"; };
+  machines.b = {
+    tags = [ "bees" ];
+    description = throw "sentinel: machines.b.description";
+    installedAt = throw "sentinel: machines.b.installedAt";
+    deploy.targetHost = throw "sentinel: machines.b.deploy.targetHost";
+  };
   instances.s = {
     module.input = "self";
     roles.server.machines.a.settings.greeting = "a";
@@ -1104,4 +1110,375 @@ in {{
         r["tests"]["src"],
         json!(["Cargo.lock", "Cargo.toml", "build.rs", "core", "cpp", "examples", "nix", "src", "tests"])
     );
+}
+
+// ------------------------------------------------------------------------------------------
+// clan-core's conventions: the clan directory, machine attributes, module order, settings.
+
+/// Writes `files` (path relative to `dir`, text) into a flake's directory.
+fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// Whether NIXPKGS_LIB has `lib.mkDefinition` (a definition from a named file), with which
+/// inventory.json's definitions name that file.
+fn lib_has_mk_definition(lib: &str) -> bool {
+    let expr = format!("{} ? mkDefinition", lib_import(lib));
+    nix().eval_with(&expr, false, &[], &[]).json() == json!(true)
+}
+
+/// A clan directory, as clan-core reads it: `machines/<name>/` and `inventory.json`.
+const CLAN_DIRECTORY: &[(&str, &str)] = &[
+    (
+        "inventory.json",
+        r#"{
+  "machines": {
+    "web1": { "tags": ["web"], "deploy": { "targetHost": "root@web1.example.org" } },
+    "mac1": { "machineClass": "darwin" }
+  },
+  "instances": {
+    "greet": { "module": { "name": "greeter", "input": "other" }, "roles": { "peer": { "tags": { "all": {} } } } }
+  }
+}"#,
+    ),
+    ("machines/web1/configuration.nix", r#"{ lines = [ "web1: configuration.nix" ]; }"#),
+    ("machines/web1/hardware-configuration.nix", r#"{ lines = [ "web1: hardware-configuration.nix" ]; }"#),
+    ("machines/web1/disko.nix", r#"{ lines = [ "web1: disko.nix" ]; }"#),
+    ("machines/mac1/configuration.nix", r#"{ lines = [ "mac1: configuration.nix" ]; }"#),
+    ("machines/mac1/hardware-configuration.nix", r#"{ lines = [ "mac1: hardware-configuration.nix" ]; }"#),
+    // A machine that exists only as a directory.
+    ("machines/bare/.keep", ""),
+    // Its configuration is evaluated only for it.
+    ("machines/lazy/configuration.nix", r#"throw "sentinel: lazy's configuration.nix""#),
+    // A file is not a machine.
+    ("machines/notes.md", "not a machine"),
+];
+
+/// The inventory written in the flake: a tag computed from the machines (directory ones
+/// included) and an instance over it.
+const CLAN_DIRECTORY_BODY: &str = r#"{
+  machines.db1 = { };
+  tags = { machines, ... }: { backup = builtins.attrNames machines; };
+  instances.backup = {
+    module = { name = "hello"; input = "self"; };
+    roles.server.tags = [ "backup" ];
+    roles.server.settings.greeting = "backed up";
+  };
+  HELLO_MODULES
+}"#;
+
+/// Each machine's nix-darwin `lines`; web1's `lines` when the configuration imports web1's
+/// configuration.nix itself too (as `"${self}/machines/…"`: what `./machines/…` is in
+/// flake.nix, except in the tests' chroot store, where `./.` is the physical path).
+const DARWIN_LINES: &str = "flake.darwinLines = lib.mapAttrs (m: out: (lib.evalModules { modules = [ \
+    { options.lines = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; }; } \
+    out.darwinModule ]; }).config.lines) config.flake.nixInstances.machines; \
+    flake.web1Twice = (lib.evalModules { modules = [ \
+    { options.lines = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; }; } \
+    { options.warnings = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; }; } \
+    { options.assertions = lib.mkOption { type = lib.types.listOf lib.types.raw; default = [ ]; }; } \
+    config.flake.nixInstances.machines.web1.nixosModule \"${inputs.self}/machines/web1/configuration.nix\" ]; }).config.lines;";
+
+fn clan_directory_flake(name: &str, lib: &str, fp: &str, extra: &str) -> PathBuf {
+    let body = CLAN_DIRECTORY_BODY.replace("HELLO_MODULES", &format!("{extra} {HELLO}"));
+    let dir = user_flake_with(name, lib, fp, &body, "", "[ ]", DARWIN_LINES);
+    write_files(&dir, CLAN_DIRECTORY);
+    dir
+}
+
+fn lines_sorted(v: &Value) -> Vec<String> {
+    let mut l: Vec<String> = serde_json::from_value(v.clone()).unwrap();
+    l.sort();
+    l
+}
+
+#[test]
+fn a_clan_directory_is_read_as_clan_core_reads_it() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let dir = clan_directory_flake("clan-directory", &lib, &fp, "");
+    let at = |with_plugin: bool, attr: &str| flake_eval(with_plugin, &[&format!("path:{}#{attr}", dir.display())]);
+    for with_plugin in [true, false] {
+        let machines = at(with_plugin, "report.expanded.machines").json();
+        // Every directory under machines/ is a machine (not the file); inventory.json's
+        // machines and instances are part of the inventory.
+        assert_eq!(machines.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["bare", "db1", "lazy", "mac1", "web1"]);
+        // The machine that exists only as a directory is in the computed tag, and so in the
+        // instance over it, and in inventory.json's instance over `all`.
+        assert_eq!(machines["bare"]["tags"], json!(["all", "backup", "nixos"]));
+        assert_eq!(machines["bare"]["instances"], json!({ "backup": { "roles": ["server"] }, "greet": { "roles": ["peer"] } }));
+        assert_eq!(machines["web1"]["tags"], json!(["all", "backup", "nixos", "web"]));
+        assert_eq!(machines["mac1"]["tags"], json!(["all", "backup", "darwin"]));
+        // Each machine imports its files, before its services' modules.
+        let web1 = at(with_plugin, "report.machines.web1").json();
+        assert_eq!(web1["files"][0], json!("nixInstances: the files of machine web1 in nixInstances.directory"));
+        assert_eq!(web1["files"].as_array().unwrap().len(), 3);
+        let lines = lines_sorted(&web1["lines"]);
+        for l in ["web1: configuration.nix", "web1: disko.nix", "web1: hardware-configuration.nix", "greeter/greet/web1: hello"] {
+            assert!(lines.contains(&l.to_string()), "{lines:?}");
+        }
+        assert!(lines.iter().any(|l| l.contains("backed up")), "{lines:?}");
+        let bare = at(with_plugin, "report.machines.bare").json();
+        assert_eq!(
+            bare["files"],
+            json!([
+                "nixInstances: service module 'other-greeter' (machine bare)",
+                "nixInstances: service module 'self-hello' (machine bare)"
+            ])
+        );
+        // Imported by path: a configuration importing the file itself gets it once.
+        let twice = lines_sorted(&at(with_plugin, "web1Twice").json());
+        assert_eq!(twice.iter().filter(|l| *l == "web1: configuration.nix").count(), 1, "{twice:?}");
+        assert_eq!(twice, lines);
+        // A darwin machine imports configuration.nix only (clan-core's forName.nix).
+        let mac1 = at(with_plugin, "darwinLines.mac1").json();
+        assert_eq!(lines_sorted(&mac1), vec!["mac1: configuration.nix"]);
+        // One machine's files are not another's: `lazy`'s throw only in its own module.
+        assert_error(&at(with_plugin, "report.machines.lazy.lines"), "sentinel: lazy's configuration.nix");
+    }
+
+    // Turned off, or no directory: only what the flake writes.
+    for (k, off) in ["readDirectory = false;", "directory = null;"].iter().enumerate() {
+        let dir = clan_directory_flake(&format!("clan-directory-off-{k}"), &lib, &fp, off);
+        for with_plugin in [true, false] {
+            let r = report(&dir, with_plugin).json();
+            assert_eq!(r["expanded"]["machines"].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["db1"]);
+            assert_eq!(r["machines"]["db1"]["files"], json!(["nixInstances: service module 'self-hello' (machine db1)"]));
+        }
+    }
+
+    // The directory is `nixInstances.directory`: here a subdirectory of the flake.
+    let body = r#"{ directory = "${inputs.self}/clan"; machines.db1 = { }; }"#;
+    let dir = user_flake("clan-directory-elsewhere", &lib, &fp, body);
+    let files: Vec<(String, &str)> = CLAN_DIRECTORY.iter().map(|(p, t)| (format!("clan/{p}"), *t)).collect();
+    write_files(&dir, &files.iter().map(|(p, t)| (p.as_str(), *t)).collect::<Vec<_>>());
+    let e = flake_eval(false, &[&format!("path:{}#report.expanded.machines", dir.display())]);
+    assert_eq!(e.json().as_object().unwrap().keys().collect::<Vec<_>>(), vec!["bare", "db1", "lazy", "mac1", "web1"]);
+}
+
+#[test]
+fn inventory_json_errors_name_the_file_and_the_option() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let named = lib_has_mk_definition(&lib);
+    let cases = [
+        (
+            r#"{ "machines": { "web1": { "deploy": { "targethost": "root@web1" } } } }"#,
+            "The option `nixInstances.machines.web1.deploy.targethost' does not exist (did you mean 'targetHost'?)",
+        ),
+        (r#"{ "machines": { "web1": { "machineClass": "windows" } } }"#, "nixInstances.machines.web1.machineClass"),
+        (
+            r#"{ "instances": { "x": { "rolez": { } } } }"#,
+            "The option `nixInstances.instances.x.rolez' does not exist (did you mean 'roles'?)",
+        ),
+        (r#"{ "services": { } }"#, "inventory.json has `services`: as in clan-core, `inventory.services` has been removed; use `instances`"),
+        (r#"{ "machine": { } }"#, "inventory.json has `machine`, which is not part of the inventory (did you mean 'machines'?)"),
+        (r#"{ "modules": { }, "tag": { } }"#, "inventory.json has `tag`, which is not part of the inventory (did you mean 'tags'?)"),
+        (r#"[ ]"#, "inventory.json is not a JSON object"),
+    ];
+    for (k, (json, msg)) in cases.iter().enumerate() {
+        let dir = user_flake(&format!("inventory-json-{k}"), &lib, &fp, "{ machines.db1 = { }; }");
+        write_files(&dir, &[("inventory.json", json)]);
+        for with_plugin in [true, false] {
+            let e = report(&dir, with_plugin);
+            assert_error(&e, msg);
+            if named && msg.starts_with("The option") {
+                assert_error(&e, "inventory.json");
+            }
+        }
+    }
+    // inventory.json and the flake both define a machine: they merge, as in clan-core.
+    // `modules` (this project's CLI format) is ignored, as clan-core ignores it.
+    let dir = user_flake("inventory-json-merge", &lib, &fp, "{ machines.web1.machineClass = \"nixos\"; }");
+    let json = r#"{ "machines": { "web1": { "tags": ["web"] } }, "modules": { "<clan-core>-x": { "roles": ["r"] } } }"#;
+    write_files(&dir, &[("inventory.json", json)]);
+    let r = report(&dir, false).json();
+    assert_eq!(r["expanded"]["machines"]["web1"]["tags"], json!(["all", "nixos", "web"]));
+}
+
+#[test]
+fn machine_attributes_are_typed_as_clan_core_types_them() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    // Every attribute clan-core's machine has, with its defaults.
+    let body = r#"{
+  machines.db1 = { };
+  machines.web1 = {
+    name = "web-one"; description = "the web"; icon = "web.svg"; machineClass = "nixos";
+    tags = [ "web" ]; installedAt = 1700000000;
+    deploy = { targetHost = "root@web1"; buildHost = "root@builder"; forwardAgent = true; };
+  };
+}"#;
+    let more = "flake.machines = config.nixInstances.machines;";
+    let dir = user_flake_with("machine-attributes", &lib, &fp, body, "", "[ ]", more);
+    let m = flake_eval(false, &[&format!("path:{}#machines", dir.display())]).json();
+    assert_eq!(
+        m["db1"],
+        json!({
+            "name": "db1", "description": null, "icon": null, "machineClass": "nixos", "tags": [], "installedAt": null,
+            "deploy": { "targetHost": null, "buildHost": null, "forwardAgent": null }
+        })
+    );
+    assert_eq!(m["web1"]["name"], json!("web-one"));
+    assert_eq!(m["web1"]["deploy"]["forwardAgent"], json!(true));
+
+    // Unknown attributes are found whenever the inventory is read (reading another machine's
+    // module), as clan-core's submodule checks its definitions; a value of the wrong type
+    // when it is read, as any option's.
+    let structure = "report.machines.db1.lines";
+    let cases = [
+        (
+            "machines.db2.deploy.targethost = \"root@db2\";",
+            structure,
+            "The option `nixInstances.machines.db2.deploy.targethost' does not exist (did you mean 'targetHost'?)",
+        ),
+        (
+            "machines.db2.descripton = \"db\";",
+            structure,
+            "The option `nixInstances.machines.db2.descripton' does not exist (did you mean 'description'?)",
+        ),
+        ("machines.db2.deploy = \"root@db2\";", structure, "nixInstances.machines.db2.deploy"),
+        (
+            "machines.db2.deploy = lib.mkIf true { buildhost = \"b\"; };",
+            structure,
+            "The option `nixInstances.machines.db2.deploy.buildhost' does not exist (did you mean 'buildHost'?)",
+        ),
+        (
+            "machines.db2 = lib.mkMerge [ { tags = [ \"x\" ]; } { deploy.forwardagent = true; } ];",
+            structure,
+            "The option `nixInstances.machines.db2.deploy.forwardagent' does not exist (did you mean 'forwardAgent'?)",
+        ),
+        ("machines.db2.installedAt = \"yesterday\";", "machines.db2.installedAt", "nixInstances.machines.db2.installedAt"),
+        ("machines.db2.deploy.forwardAgent = \"yes\";", "machines.db2.deploy.forwardAgent", "nixInstances.machines.db2.deploy.forwardAgent"),
+        ("machines.db2.icon = 1;", "machines.db2.icon", "nixInstances.machines.db2.icon"),
+        ("machines.db2.name = null;", "machines.db2.name", "nixInstances.machines.db2.name"),
+    ];
+    for (k, (bad, read, msg)) in cases.iter().enumerate() {
+        let imports = format!("[ {{ _file = \"bad.nix\"; nixInstances = {{ {bad} }}; }} ]");
+        let dir = user_flake_with(&format!("machine-attribute-{k}"), &lib, &fp, "{ machines.db1 = { }; }", "", &imports, more);
+        for with_plugin in [true, false] {
+            let e = flake_eval(with_plugin, &[&format!("path:{}#{read}", dir.display())]);
+            assert_error(&e, msg);
+            assert_error(&e, "bad.nix");
+        }
+    }
+}
+
+/// A clan-core stand-in with two modules whose perMachine and perInstance give lines.
+fn clan_core_order_flake() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        write_flake(
+            "clan-core-order",
+            r#"{
+  outputs = _: {
+    clan.modules = builtins.listToAttrs (map (name: {
+      inherit name;
+      value = {
+        roles.r.perInstance = { instanceName, machine, ... }: { nixosModule.lines = [ "${name} ${instanceName}" ]; };
+        perMachine = { instances, ... }: {
+          nixosModule.lines = [ "${name} perMachine: ${toString (builtins.attrNames instances)}" ];
+        };
+      };
+    }) [ "alpha" "beta" ]);
+  };
+}
+"#,
+        )
+    })
+}
+
+#[test]
+fn each_machines_modules_come_in_clan_cores_order() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let inputs = format!(
+        "inputs.clan-core.url = \"path:{}\"; inputs.base.url = \"path:{}\";",
+        clan_core_order_flake().display(),
+        other_flake().display()
+    );
+    // clan-core's ids: `<clan-core>-beta` (input null), `base-greeter`, `clan-core-alpha`
+    // (input "clan-core"): in that order, where this module's one id per module
+    // (`<clan-core>-alpha`) would sort alpha first.
+    let body = r#"{
+  machines.web1 = { };
+  machines.web2 = { };
+  instances.a = { module.name = "beta"; roles.r.machines = { web1 = { }; web2 = { }; }; };
+  instances.b = { module = { name = "alpha"; input = "clan-core"; }; roles.r.machines = { web1 = { }; web2 = { }; }; };
+  instances.c = { module.name = "alpha"; roles.r.machines.web1 = { }; };
+  instances.g = { module = { name = "greeter"; input = "base"; }; roles.peer.machines = { web1 = { }; web2 = { }; }; };
+}"#;
+    let dir = user_flake_with("module-order", &lib, &fp, body, &inputs, "[ ]", "");
+    let r = report_both(&dir);
+    let m = &r["machines"];
+    // web2 is in alpha's instances through "clan-core" only: clan-core gives alpha one id
+    // on it, and its place.
+    assert_eq!(
+        m["web2"]["files"],
+        json!([
+            "nixInstances: service module '<clan-core>-beta' (machine web2)",
+            "nixInstances: service module 'base-greeter' (machine web2)",
+            "nixInstances: service module '<clan-core>-alpha' (machine web2)",
+        ])
+    );
+    assert_eq!(
+        lines_sorted(&m["web2"]["warnings"]),
+        vec![
+            "Missing description for role 'peer' of clanService 'base/greeter'",
+            "Missing description for role 'r' of clanService '<clan-core>/beta'",
+            "Missing description for role 'r' of clanService 'clan-core/alpha'",
+            "Missing manifest.readme for clanService '<clan-core>/beta'",
+            "Missing manifest.readme for clanService 'base/greeter'",
+            "Missing manifest.readme for clanService 'clan-core/alpha'",
+        ]
+    );
+    // web1 is in alpha through both (clan-core: two services, two places): one module here,
+    // at the first place (`<clan-core>-alpha`), perMachine once with both instances; the
+    // warnings once for each of clan-core's two ids.
+    assert_eq!(
+        m["web1"]["files"],
+        json!([
+            "nixInstances: service module '<clan-core>-alpha' (machine web1)",
+            "nixInstances: service module '<clan-core>-beta' (machine web1)",
+            "nixInstances: service module 'base-greeter' (machine web1)",
+        ])
+    );
+    let lines = lines_sorted(&m["web1"]["lines"]);
+    assert!(lines.contains(&"alpha perMachine: b c".to_string()), "{lines:?}");
+    let warnings = lines_sorted(&m["web1"]["warnings"]);
+    assert!(warnings.contains(&"Missing manifest.readme for clanService '<clan-core>/alpha'".to_string()), "{warnings:?}");
+    assert!(warnings.contains(&"Missing manifest.readme for clanService 'clan-core/alpha'".to_string()), "{warnings:?}");
+}
+
+#[test]
+fn settings_are_defined_once_as_in_clan_core() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let body = format!(
+        "{{ machines.web1.tags = [ \"web\" ]; instances.hello = {{ module.input = \"self\"; roles.server.machines.web1 = {{ }}; }}; {HELLO} }}"
+    );
+    let paths = [
+        "roles.server.settings",
+        "roles.server.machines.web1.settings",
+        "roles.server.tags.web.settings",
+    ];
+    for (k, path) in paths.iter().enumerate() {
+        let imports = format!(
+            "[ {{ _file = \"a.nix\"; nixInstances.instances.hello.{path}.greeting = \"a\"; }} \
+               {{ _file = \"b.nix\"; nixInstances.instances.hello.{path}.words = [ \"b\" ]; }} ]"
+        );
+        let dir = user_flake_with(&format!("settings-twice-{k}"), &lib, &fp, &body, "", &imports, "");
+        for with_plugin in [true, false] {
+            let e = report(&dir, with_plugin);
+            assert_error(&e, &format!("The option `nixInstances.instances.hello.{path}' is defined multiple times while it's expected to be unique"));
+            assert_error(&e, "a.nix");
+            assert_error(&e, "b.nix");
+        }
+    }
+    // One definition left after priorities and conditions is one definition.
+    let imports = "[ ({ lib, ... }: { _file = \"a.nix\"; nixInstances.instances.hello.roles.server.settings = lib.mkDefault { greeting = \"a\"; }; }) \
+                     { _file = \"b.nix\"; nixInstances.instances.hello.roles.server.settings.greeting = \"b\"; } \
+                     ({ lib, ... }: { _file = \"c.nix\"; nixInstances.instances.hello.roles.server.settings = lib.mkIf false { greeting = \"c\"; }; }) ]";
+    let dir = user_flake_with("settings-once", &lib, &fp, &body, "", imports, "");
+    let lines = lines_sorted(&report_both(&dir)["machines"]["web1"]["lines"]);
+    assert!(lines.iter().any(|l| l.contains("\"greeting\":\"b\"")), "{lines:?}");
 }

@@ -20,7 +20,19 @@ let
 
   field = type: default: { inherit type; default = _: default; };
 
-  settings = field (it.leaf types.deferredModule) { };
+  # clan-core's settings (`clanLib.types.uniqueDeferredSerializableModule`) take one
+  # definition: a role's, a machine's or a tag's settings defined in two places (after
+  # `mkIf`/`mkOverride`) is an error, not a merge.
+  uniqueDeferredModule = types.deferredModule // {
+    merge =
+      loc: defs:
+      if builtins.length defs == 1 then
+        types.deferredModule.merge loc defs
+      else
+        throw "The option `${lib.showOption loc}' is defined multiple times while it's expected to be unique (as in clan-core: settings are one module; write them in one place, or give all but one definition a lower priority with lib.mkDefault).\nDefinition values:${lib.options.showDefs defs}";
+  };
+
+  settings = field (it.leaf uniqueDeferredModule) { };
 
   entry = it.record "settings entry" { inherit settings; } false;
 
@@ -52,13 +64,57 @@ let
     roles = field (it.attrsOf roleType) { };
   } false;
 
-  machineType = it.record "machine" {
-    tags = field it.strings [ ];
+  # A machine, typed as clan-core types `inventory.machines.<m>` (modules/inventoryClass/
+  # inventory.nix): no other attributes; `deploy` is checked whenever the machine is read,
+  # as clan-core's submodule checks its definitions (its values stay lazy).
+  nullOrStr = field (it.leaf (types.nullOr types.str)) null;
+  deployType = it.record "deploy" {
+    targetHost = nullOrStr;
+    buildHost = nullOrStr;
+    forwardAgent = field (it.leaf (types.nullOr types.bool)) null;
+  } false;
+  machineRecord = it.record "machine" {
+    name = {
+      type = it.leaf types.str;
+      default = lib.last; # the machine's attribute name
+    };
+    description = nullOrStr;
+    icon = nullOrStr;
     machineClass = field (it.leaf (types.enum [
       "nixos"
       "darwin"
     ])) "nixos";
-  } true;
+    tags = field it.strings [ ];
+    installedAt = field (it.leaf (types.nullOr types.int)) null;
+    deploy = {
+      type = deployType;
+      default = loc: deployType.merge (loc ++ [ "deploy" ]) [ ];
+    };
+  } false;
+  withDeploy = m: builtins.seq m.deploy m;
+  # The usual `deploy` (absent, or a plain set of known attributes) needs no merge to be
+  # checked: one `removeAttrs` per machine, not a record merge.
+  plainDeploy =
+    v:
+    !(v ? deploy)
+    || (
+      builtins.isAttrs v.deploy
+      && !(v.deploy ? _type)
+      && removeAttrs v.deploy [
+        "buildHost"
+        "forwardAgent"
+        "targetHost"
+      ] == { }
+    );
+  machineType = machineRecord // {
+    merge = loc: defs: withDeploy (machineRecord.merge loc defs);
+    fast =
+      loc: file: v:
+      let
+        m = machineRecord.fast loc file v;
+      in
+      if builtins.isAttrs v && plainDeploy v then m else withDeploy m;
+  };
 
   # Tags, as clan-core types `inventory.tags`: a module with `machines` as an argument, free-form
   # tag lists, and the computed tags as options whose defaults may be replaced.

@@ -13,17 +13,12 @@ let
 
   located = file: m: lib.setDefaultModuleLocation file m;
 
-  # Per machine, the service module ids it uses (sorted: clan-core's order).
+  clanIds = import ./clan-ids.nix { inherit lib; } cfg;
+
+  # Per machine, the service module ids it uses, in clan-core's order (by clan-core's id of
+  # the module: `clan-core-X` and `<clan-core>-X` sort apart; clan-ids.nix).
   machineServices = mapAttrs (
-    _: mach:
-    attrNames (
-      builtins.listToAttrs (
-        map (i: {
-          name = expanded.instances.${i}.moduleId;
-          value = null;
-        }) (attrNames mach.instances)
-      )
-    )
+    _: mach: clanIds.orderedIds (i: expanded.instances.${i}.moduleId) (attrNames mach.instances)
   ) expanded.machines;
 
   # Every module the machine gets for `class` ("nixos" or "darwin"): per service module id
@@ -34,9 +29,24 @@ let
       id: located "nixInstances: service module '${id}' (machine ${m})" (cfg.serviceResultOf id m).${class}
     ) machineServices.${m};
 
+  # The machine's own files in the clan directory (clan-core's forName.nix; directory.nix),
+  # before its services' modules, as in clan-core.
+  directoryFiles = import ./clan-directory.nix { inherit lib; };
+  machineFiles =
+    m: class:
+    let
+      found = lib.optionals (cfg.readDirectory && cfg.directory != null) (
+        directoryFiles.machineFiles (toString cfg.directory) m class
+      );
+    in
+    lib.optional (found != [ ]) {
+      _file = "nixInstances: the files of machine ${m} in nixInstances.directory";
+      imports = found;
+    };
+
   machineOutputs = mapAttrs (m: _: rec {
-    nixosModules = machineModules m "nixos";
-    darwinModules = machineModules m "darwin";
+    nixosModules = machineFiles m "nixos" ++ machineModules m "nixos";
+    darwinModules = machineFiles m "darwin" ++ machineModules m "darwin";
     nixosModule = {
       _file = "nixInstances: machine ${m}";
       imports = nixosModules;

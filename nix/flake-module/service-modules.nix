@@ -158,7 +158,9 @@ let
       modules = [
         (located "nixInstances: the clan.service schema" (serviceSchema { inherit (ref) name; }))
         (located "nixInstances: the instances of service module '${id}'" {
-          module = ref;
+          # As clan-core: the first instance's reference as written (`input = "clan-core"`
+          # stays so; clan-ids.nix).
+          module = { inherit (cfg.instances.${i}.module) name input; };
           instances = instancesOf instances;
           # What its perInstance and perMachine results export (service-results.nix).
           exports = cfg.resultExports.${id};

@@ -25,6 +25,7 @@ let
   located = file: m: lib.setDefaultModuleLocation file m;
 
   idOf = i: expanded.instances.${i}.moduleId;
+  clanIds = import ./clan-ids.nix { inherit lib; } cfg;
 
   # [ "b" "a" "b" ] -> { a = null; b = null; } (its names: sorted, each once).
   setOf = names: builtins.listToAttrs (map (n: lib.nameValuePair n null) names);
@@ -269,7 +270,6 @@ let
     id: svc:
     let
       c = svc.config;
-      canonicalName = "${if c.module.input != null then c.module.input else "<clan-core>"}/${c.module.name}";
       clanLib = cfg.clanCore.clanLib or null;
       schemaOk =
         interface:
@@ -283,7 +283,13 @@ let
         )).success;
     in
     {
-      warnings =
+      # Worded with the input as the instances write it (`<clan-core>` for null), as
+      # clan-core words them per service (clan-ids.nix).
+      warningsFor =
+        label:
+        let
+          canonicalName = "${label}/${c.module.name}";
+        in
         lib.concatLists (
           lib.mapAttrsToList (
             r: role: lib.optional (role.description == null) "Missing description for role '${r}' of clanService '${canonicalName}'"
@@ -353,7 +359,9 @@ let
       nixos = {
         imports = [
           (located "nixInstances: warnings and assertions of service module '${id}'" {
-            inherit (serviceChecks.${id}) warnings assertions;
+            # Once per clan-core id of the machine's instances of the module.
+            warnings = lib.concatMap serviceChecks.${id}.warningsFor (clanIds.writtenLabels mine);
+            inherit (serviceChecks.${id}) assertions;
           })
           (perMachine "nixos")
         ] ++ instanceModules "nixos";

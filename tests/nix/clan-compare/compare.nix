@@ -74,8 +74,10 @@ let
   };
 
   clanEval = cc.clan {
-    # `module.input = "self"` is the clan's own `modules`.
+    # `module.input = "self"` is the clan's own `modules`; `module.input = "clan-core"` the
+    # clan-core input, as on this project's side.
     self.outPath = toString directory;
+    self.inputs.clan-core = clanCoreInput;
     modules = selfModules;
     inventory = inventory';
     directory = toString directory;
@@ -99,11 +101,31 @@ let
 
   # Each machine's modules of its own class (clan-core builds a NixOS machine from its
   # NixOS list, a nix-darwin machine from its darwin list).
-  darwin = name: (inventory.machines.${name}.machineClass or "nixos") == "darwin";
+  # (clan-core's inventory: with the machines its directory adds.)
+  darwin = name: (clanEval.config.inventory.machines.${name}.machineClass or "nixos") == "darwin";
+  # What clan-core's machine module imports from the clan directory
+  # (nixosModules/machineModules/forName.nix: its `imports`, not its `clan.core.settings`),
+  # before the services' modules, as clan-core's moduleForMachine has them.
+  forNameImports =
+    name: class:
+    let
+      forName = import (clanCore + "/nixosModules/machineModules/forName.nix") {
+        inherit name;
+        directory = toString directory;
+        meta = { };
+      };
+    in
+    (forName {
+      _class = class;
+      inherit lib;
+    }).imports;
 in
 {
   clan = lib.mapAttrs (
-    name: m: inspect.definitions name (if darwin name then m.darwinImports else m.machineImports)
+    name: m:
+    inspect.definitions name (
+      if darwin name then forNameImports name "darwin" ++ m.darwinImports else forNameImports name "nixos" ++ m.machineImports
+    )
   ) clanMachines;
   ours = lib.mapAttrs (
     name: m: inspect.definitions name (if darwin name then m.darwinModules else m.nixosModules)

@@ -181,6 +181,39 @@ in
   };
 }
 // lib.optionalAttrs (clanCore != null) {
+  # A clan directory (./clan-directory): machines from `machines/<name>/` (one only a
+  # directory) and from inventory.json, an instance from inventory.json over the `all` tag,
+  # each machine's configuration.nix, hardware-configuration.nix and disko.nix.
+  clan-directory = {
+    directory = ./clan-directory;
+    inventory = { };
+  };
+
+  # `module.input = "clan-core"` for one service and null for another, on one machine: the
+  # machine's modules in clan-core's order (`<clan-core>-packages` before
+  # `clan-core-localbackup`; here both were `<clan-core>-…`, localbackup first), seen in
+  # the order of `environment.systemPackages` (both give it from perInstance).
+  clan-core-input-order = {
+    directory = "/clan-compare/inventories";
+    packageNames = [ "cowsay" ];
+    inventory = {
+      machines.m1 = { };
+      machines.m2 = { };
+      instances.pk = {
+        module.name = "packages";
+        roles.default.machines.m1.settings.packages = [ "cowsay" ];
+        roles.default.machines.m2.settings.packages = [ "cowsay" ];
+      };
+      instances.lb = {
+        module = {
+          name = "localbackup";
+          input = "clan-core";
+        };
+        roles.default.machines.m1 = { };
+      };
+    };
+  };
+
   # clan-core's own inventory.json: machines only. (Not clan-core's directory: clan adds the
   # machines of `<directory>/machines/`, a directory convention, not the inventory.)
   clan-core-inventory-json = {

@@ -1,0 +1,1 @@
+{ environment.etc."mac1-configuration".text = "mac1 configuration"; }

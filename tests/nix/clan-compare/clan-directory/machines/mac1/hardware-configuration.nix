@@ -1,0 +1,1 @@
+{ environment.etc."mac1-hardware-configuration".text = "mac1 hardware-configuration"; }

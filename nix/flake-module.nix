@@ -27,7 +27,8 @@
 #   machines.nix         per machine: the modules of its services, assembled into
 #                        `flake.nixInstances.machines.<m>`
 # and helpers they import: inventory-types.nix (the inventory's option types),
-# service-schema.nix (the clan.service schema), scope-keys.nix (export scope keys).
+# service-schema.nix (the clan.service schema), scope-keys.nix (export scope keys), settings.nix
+# (settings evaluated against the role interface, each distinct evaluation once).
 #
 # `lib` comes from the module arguments (flake-parts passes nixpkgs' lib); no nixpkgs here.
 {

@@ -14,10 +14,14 @@
 #
 # - Explicit members: one evaluation each, named after their entry
 #   (`nixInstances.instances.<i>.roles.<r>.machines.<m>.settings`), as before.
-# - Tag members: one evaluation per combination of the role's tags, named after the first of
-#   those tags (`nixInstances.instances.<i>.roles.<r>.tags.<t>.settings`): the entry the user
-#   wrote, where a missing value can be set. Each definition keeps its own file (the tag's
-#   option path, see below), so a conflict or a type error lists every tag involved.
+# - Tag members: one evaluation per combination of the role's tags they carry. Through one
+#   tag, it is named after that tag's entry (`nixInstances.instances.<i>.roles.<r>.tags.<t>.
+#   settings`): where the user wrote those settings, and where a missing value can be set for
+#   exactly those machines. Through several tags, after the role's entry
+#   (`….roles.<r>.settings`): the tags share it, and a value set there reaches them all.
+#   Either way every definition keeps its own file, which names the entry it was written in
+#   (`…, via option nixInstances.instances.<i>.roles.<r>.tags.<t>.settings`), so a type
+#   error or a conflict points to the tag.
 # - `machine = null`: the role's settings alone (`roles.<r>.settings` of perInstance's `roles`).
 #
 # Laziness: the shared evaluations are found through a lazy trie over the role's tag names
@@ -95,13 +99,19 @@ let
         chosen: rest:
         let
           n = length rest;
+          n0 = length chosen;
         in
         {
-          eval = ev [
-            "tags"
-            (builtins.head chosen)
-            "settings"
-          ] ([ { } ] ++ map (t: located (at (rolePath ++ [ "tags" t "settings" ])) tags.${t}.settings) chosen);
+          eval = ev (
+            if n0 == 1 then
+              [
+                "tags"
+                (builtins.head chosen)
+                "settings"
+              ]
+            else
+              [ "settings" ]
+          ) ([ { } ] ++ map (t: located (at (rolePath ++ [ "tags" t "settings" ])) tags.${t}.settings) chosen);
           next = listToAttrs (
             genList (
               k:

@@ -276,18 +276,13 @@ def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log, clan_
     shutil.rmtree(new, ignore_errors=True)
     shutil.copytree(os.path.join(ROOT, "nix"), os.path.join(new, "nix"))
     trees = {"new": new}
-    if before_ref:
-        t = checkout_tree(before_ref, os.path.join(workdir, "tree-before"))
-        if t:
-            trees["before"] = t
-        else:
-            log(f"== flake-parts: git ref {before_ref} not found; no `before` variants")
-    if fleet_before_ref:
-        t = checkout_tree(fleet_before_ref, os.path.join(workdir, "tree-pre-fleet"))
-        if t:
-            trees["pre-fleet"] = t
-        else:
-            log(f"== flake-parts: git ref {fleet_before_ref} not found; no `pre-fleet` variants")
+    for name, ref in [("before", before_ref), ("pre-fleet", fleet_before_ref)]:
+        if ref:
+            t = checkout_tree(ref, os.path.join(workdir, f"tree-{name}"))
+            if t:
+                trees[name] = t
+            else:
+                log(f"== flake-parts: git ref {ref} not found; no `{name}` variants")
     results = []
     for n_m, n_i in sizes or (SIZES[:1] if quick else SIZES):
         label = f"{n_m}x{n_i}"

@@ -54,16 +54,10 @@ let
   tagSets = mapAttrs (_: mach: listToAttrs (map (t: lib.nameValuePair t null) mach.tags)) expanded.machines;
 
   evalFor =
-    i: r:
+    i: r: rolePath:
     let
       id = expanded.instances.${i}.moduleId;
       svc = services.${id};
-      rolePath = [
-        "instances"
-        i
-        "roles"
-        r
-      ];
     in
     # `where`: the path the evaluation is named after (its prefix); `modules`: the member's
     # settings modules after the interface and the role's settings.
@@ -81,13 +75,13 @@ let
   roleEvals =
     i: r: role:
     let
-      ev = evalFor i r;
       rolePath = [
         "instances"
         i
         "roles"
         r
       ];
+      ev = evalFor i r rolePath;
       # The role as the inventory wrote it (the expansion's input): its explicit machines and
       # its tag entries.
       written = cfg.instances.${i}.roles.${r};

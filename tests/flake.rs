@@ -1123,7 +1123,7 @@ fn per_instance_and_per_machine_modules_run_as_eval_modules_would() {
     // go through `evalModules`; the results are the module system's either way.
     let body = r#"{
   machines.web1 = { };
-  instances = lib.genAttrs [ "cfg" "cond" "merged" "imported" "args" "plain" "prio" "twice" "pm" ] (n: {
+  instances = lib.genAttrs [ "cfg" "cond" "merged" "imported" "args" "plain" "prio" "twice" "lazy" "pm" ] (n: {
     module = { name = n; input = "self"; };
     roles.r.machines.web1 = { };
   });
@@ -1141,6 +1141,8 @@ fn per_instance_and_per_machine_modules_run_as_eval_modules_would() {
   modules.plain.roles.r.perInstance = { nixosModule.lines = [ "plain: an attribute set" ]; };
   modules.prio.roles.r.perInstance = { lib, ... }: { nixosModule = lib.mkForce { lines = [ "prio: forced" ]; }; };
   modules.twice.roles.r.perInstance = lib.mkMerge [ ({ ... }: { nixosModule.lines = [ "twice: 1" ]; }) { nixosModule.lines = [ "twice: 2" ]; } ];
+  # Reading a machine's modules does not read the results' exports.
+  modules.lazy.roles.r.perInstance = { ... }: { nixosModule.lines = [ "lazy" ]; exports = throw "sentinel: exports were read"; };
   modules.pm = {
     roles.r = { };
     perMachine = { machine, instances, ... }: { nixosModule.lines = [ "pm: ${machine.name} ${toString (builtins.attrNames instances)}" ]; };
@@ -1157,6 +1159,7 @@ fn per_instance_and_per_machine_modules_run_as_eval_modules_would() {
             "cfg: darwinModule of web1",
             "cond: web1",
             "imported",
+            "lazy",
             "merged: a",
             "merged: b",
             "plain: an attribute set",

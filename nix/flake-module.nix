@@ -29,7 +29,7 @@
 # and helpers they import: inventory-types.nix (the inventory's option types),
 # service-schema.nix (the clan.service schema), scope-keys.nix (export scope keys), settings.nix
 # (settings evaluated against the role interface, each distinct evaluation once),
-# result-modules.nix (perInstance and perMachine run, directly when the module is plain).
+# service-runs.nix (perInstance and perMachine run, directly when the module is plain).
 #
 # `lib` comes from the module arguments (flake-parts passes nixpkgs' lib); no nixpkgs here.
 {

@@ -47,8 +47,8 @@ let
   instanceRoles = mapAttrs (i: _: rolesOf i) settingsEvals;
 
   # perInstance per (module id, role) and perMachine per module id, ready to run with their
-  # arguments (./result-modules.nix: `evalModules`, or the plain module applied directly).
-  runResult = import ./result-modules.nix { inherit lib; };
+  # arguments (./service-runs.nix: `evalModules`, or the plain module applied directly).
+  runResult = import ./service-runs.nix { inherit lib; };
   perInstanceRunners = mapAttrs (
     id: svc:
     mapAttrs (

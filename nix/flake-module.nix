@@ -30,7 +30,9 @@
 #                        `inventory.json` (and, in machines.nix, each machine's files)
 # and helpers they import: inventory-types.nix (the inventory's option types),
 # service-schema.nix (the clan.service schema), scope-keys.nix (export scope keys),
-# clan-ids.nix (clan-core's module ids: its order), clan-directory.nix (a clan directory's files).
+# clan-ids.nix (clan-core's module ids: its order), clan-directory.nix (a clan directory's files),
+# settings.nix (settings evaluated against the role interface, each distinct evaluation once),
+# service-runs.nix (perInstance and perMachine run, directly when the module is plain).
 #
 # `lib` comes from the module arguments (flake-parts passes nixpkgs' lib); no nixpkgs here.
 {

@@ -667,9 +667,12 @@ def main():
     ap.add_argument("--only", choices=["instances", "multiService", "flake-parts"], help="benchmark one path only")
     ap.add_argument("--fp-before", default=bench_flake_parts.DEFAULT_BEFORE,
                     help="flake-parts path: also time nix/ as it was at this git ref (`before`); '' for none")
+    ap.add_argument("--fp-fleet-before", default=bench_flake_parts.DEFAULT_FLEET_BEFORE,
+                    help="flake-parts path: also time one machine and the fleet for nix/ as it was at this git ref "
+                         "(`pre-fleet`: before the fleet's evaluations were shared); '' for none")
     ap.add_argument("--fp-clan-runs", type=int, default=1,
                     help="flake-parts path: runs of clan-core's framework (slow: ~1 min each at 5,000 x 500)")
-    ap.add_argument("--fp-sizes", help="flake-parts path: sizes, e.g. 20x10,5000x500 (default: all three)")
+    ap.add_argument("--fp-sizes", help="flake-parts path: sizes, e.g. 100x30,1000x100 (default: all five)")
     ap.add_argument("--plugin", help="use this plugin instead of building target/release/libnix_instances.so")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-results"), help="output directory (default bench-results/)")
     ap.add_argument("--keep", action="store_true", help="keep the generated inputs and programs (OUT/work/)")
@@ -709,7 +712,8 @@ def main():
         if args.only in (None, "flake-parts"):
             sizes = [tuple(map(int, x.split("x"))) for x in args.fp_sizes.split(",")] if args.fp_sizes else None
             fp_results = bench_flake_parts.bench(nix.env, plugin, workdir, args.runs, args.timeout, args.fp_before or None,
-                                                 args.quick, log, clan_runs=args.fp_clan_runs, sizes=sizes)
+                                                 args.quick, log, clan_runs=args.fp_clan_runs, sizes=sizes,
+                                                 fleet_before_ref=args.fp_fleet_before or None)
         for function, label, size, reps, make in cases:
             log(f"== {function} {label}: generating, checking primop == twin, writing the floor")
             d, files, sizes = prepare(nix, function, label, make(), reps, workdir)
@@ -727,6 +731,7 @@ def main():
 
     checks = targets(results)
     fp_checks = bench_flake_parts.targets(fp_results)
+    fleet_checks = bench_flake_parts.fleet_targets(fp_results)
     doc = {
         "nix": version,
         "plugin": plugin,
@@ -741,6 +746,7 @@ def main():
         "targets": checks,
         "flake_parts": fp_results,
         "flake_parts_targets": fp_checks,
+        "flake_parts_fleet_targets": fleet_checks,
     }
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(doc, f, indent=2)
@@ -760,6 +766,13 @@ def main():
         for c in fp_checks:
             met = {True: "met", False: "NOT met", None: "not measured"}[c["met"]]
             val = f"{c['value_mib']:.0f} MiB" if "value_mib" in c else fmt_ratio(c.get("value"))
+            print(f"  [{met}] {c['target']}: {val}")
+        print()
+        print(bench_flake_parts.fleet_table(fp_results))
+        print("flake-parts fleet targets")
+        for c in fleet_checks:
+            met = {True: "met", False: "NOT met", None: "not measured"}[c["met"]]
+            val = f"{c['value']:.2f}" if "RSS" in c["target"] else fmt_ratio(c.get("value"))
             print(f"  [{met}] {c['target']}: {val}")
         print()
     if checks:

@@ -5,7 +5,8 @@
 #
 # `machine`'s service modules are what clan-core gives a machine from its services:
 # `_allMachines.<machine>.machineImports` (the nixosModule of each service module's
-# `result.final.<machine>`), deep-forced like the nix-instances side's `nixosModules`.
+# `result.final.<machine>`), deep-forced like the nix-instances side's `nixosModules`; with
+# `what = "fleet"`, every machine's, in one evaluation.
 #
 # Service modules with `module.input = null` are clan-core's own (`clan-core.clan.modules`),
 # the others come from the flake input `my-flake` (`inputs.my-flake.clan.modules`): the same
@@ -69,5 +70,9 @@ let
   };
 
   imports = clan.config._allMachines.${machine}.machineImports;
+  fleet = builtins.mapAttrs (m: _: clan.config._allMachines.${m}.machineImports) inventory.machines;
 in
-builtins.deepSeq imports (builtins.length imports)
+if what == "fleet" then
+  builtins.deepSeq fleet (builtins.foldl' (n: l: n + builtins.length l) 0 (builtins.attrValues fleet))
+else
+  builtins.deepSeq imports (builtins.length imports)

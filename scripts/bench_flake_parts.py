@@ -7,12 +7,18 @@ flake-parts' `evalFlakeModule` and `flakeModules.default` (nix/flake-module.nix)
 
   one     one machine's `nixosModules`, deep-forced: its perInstance results and their settings
   whole   `nixInstances.expanded`, walked (every name, list spine and string; no settings)
+  fleet   every machine's `nixosModules`, deep-forced, in one process (`nix flake check`, CI
+          building every machine): the work a whole fleet's evaluation shares
 
 each with the plugin loaded and without it, for this tree's module (`new`) and, with
---fp-before REF, the module as it was at git REF (`before`), so that a redesign is compared
-with what it replaces in the same run. When CLAN_CORE names a clan-core checkout, clan-core's
-own framework (lib/clan with its inventory and clan.service modules) evaluates the same
-machine from the same inventory and service modules, as the anchor (`clan-core one`).
+--fp-before REF, the module as it was at git REF (`before`, one and whole), so that a redesign
+is compared with what it replaces in the same run; `pre-fleet` (--fp-fleet-before REF) is the
+module before a fleet's evaluations were shared (issue 21), for one and fleet. When CLAN_CORE
+names a clan-core checkout, clan-core's own framework (lib/clan with its inventory and
+clan.service modules) evaluates the same machine, and the same fleet, from the same inventory
+and service modules, as the anchor (`clan-core one`, `clan-core fleet`). The fleet's anchors
+(clan-core, pre-fleet) run up to FLEET_ANCHOR_MAX_MACHINES machines: at 5,000 x 500 they take
+minutes and many GB each.
 
 NIXPKGS_LIB and FLAKE_PARTS name checkouts of nixpkgs' lib and flake-parts; without them this
 path is skipped (and says so). No flakes are used: flake-parts' lib is imported directly, so no
@@ -20,7 +26,8 @@ store copies of the large inputs are timed.
 
 Every run is a fresh `nix-instantiate --eval --strict`, started through a small helper process
 so that its max RSS is its own (a process forked from this one would inherit this one's
-high-water mark). CPU time (user + system) is the default metric.
+high-water mark). CPU time (user + system) is the default metric: the main table gives the
+median of the interleaved runs, the fleet's table and targets their minimum.
 """
 
 import json
@@ -37,12 +44,16 @@ from bench_inventory import TAG_COUNT, WALK_EXPANSION, machines_and_tags  # noqa
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-SIZES = [(20, 10), (500, 100), (5000, 500)]
+SIZES = [(20, 10), (100, 30), (500, 100), (1000, 100), (5000, 500)]
+FLEET_ANCHOR_MAX_MACHINES = 1000
 SERVICE_MODULES = 25
 
 # The module of this tree as it was before the flake-parts path was redesigned (issue 11):
 # the per-entry submodule typing of the inventory, split by job but otherwise unchanged.
 DEFAULT_BEFORE = "a7640c0c92c8fa7cd422895d4eb958db0f9a64cb"
+# The module before a fleet's settings evaluations were shared and plain perInstance modules
+# applied directly (issue 21).
+DEFAULT_FLEET_BEFORE = "f7a8726f65796338b4d8cdc300d9331b97fb2823"
 
 # Runs argv, waits for it, and writes its own rusage (CPU seconds, max RSS in KiB) as JSON to
 # the file named by argv[1]. Started fresh, so its child's max RSS is the child's alone.
@@ -192,13 +203,18 @@ builtins.seq inventory (
   if what == "one" then builtins.deepSeq cfg.flake.nixInstances.machines.${machine}.nixosModules
     (builtins.length cfg.flake.nixInstances.machines.${machine}.nixosModules)
   else if what == "whole" then (%(walk)s) cfg.nixInstances.expanded
+  else if what == "fleet" then
+    let
+      all = builtins.mapAttrs (_: out: out.nixosModules) cfg.flake.nixInstances.machines;
+    in
+    builtins.deepSeq all (builtins.foldl' (n: l: n + builtins.length l) 0 (builtins.attrValues all))
   else 0
 )
 """
 
 # clan-core's own framework on the same inventory and service modules: `lib.clan` with a stub
 # nixpkgs (its `lib`, a `nixosSystem` that returns its modules), the same machine's
-# nixosModule deep-forced.
+# nixosModule deep-forced (`one`), or every machine's (`fleet`).
 CLAN_CORE_NIX = """
 { what ? "one", machine }:
 let
@@ -245,7 +261,8 @@ def checkout_tree(ref, dest):
     return dest
 
 
-def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log, clan_runs=1, sizes=None):
+def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log, clan_runs=1, sizes=None,
+          fleet_before_ref=DEFAULT_FLEET_BEFORE):
     """Returns a list of result entries (one per size), or None when skipped."""
     nixpkgs_lib, flake_parts = os.environ.get("NIXPKGS_LIB"), os.environ.get("FLAKE_PARTS")
     if not (nixpkgs_lib and flake_parts):
@@ -259,12 +276,13 @@ def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log, clan_
     shutil.rmtree(new, ignore_errors=True)
     shutil.copytree(os.path.join(ROOT, "nix"), os.path.join(new, "nix"))
     trees = {"new": new}
-    if before_ref:
-        t = checkout_tree(before_ref, os.path.join(workdir, "tree-before"))
-        if t:
-            trees["before"] = t
-        else:
-            log(f"== flake-parts: git ref {before_ref} not found; no `before` variants")
+    for name, ref in [("before", before_ref), ("pre-fleet", fleet_before_ref)]:
+        if ref:
+            t = checkout_tree(ref, os.path.join(workdir, f"tree-{name}"))
+            if t:
+                trees[name] = t
+            else:
+                log(f"== flake-parts: git ref {ref} not found; no `{name}` variants")
     results = []
     for n_m, n_i in sizes or (SIZES[:1] if quick else SIZES):
         label = f"{n_m}x{n_i}"
@@ -282,16 +300,22 @@ def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log, clan_
         prog = os.path.join(d, "flake-parts.nix")
         with open(prog, "w") as f:
             f.write(FLAKE_PARTS_NIX % {"nixpkgs_lib": nix_str(nixpkgs_lib), "flake_parts": "/. + " + nix_str(os.path.abspath(flake_parts)), "walk": WALK_EXPANSION})
+        anchors = n_m <= FLEET_ANCHOR_MAX_MACHINES
+        whats = {"new": ["one", "whole", "fleet"], "before": ["one", "whole"],
+                 "pre-fleet": ["one", "fleet"] if anchors else ["one"]}
         variants = {}
         for tree_name, tree in trees.items():
             for plug in [True, False]:
-                for what in ["one", "whole"]:
+                for what in whats[tree_name]:
                     key = f"{tree_name} {'plugin' if plug else 'no plugin'} {what}"
                     variants[key] = (plugin if plug else None, prog, {"tree": tree, "what": what, "machine": machine})
-            variants[f"{tree_name} baseline"] = (plugin, prog, {"tree": tree, "what": "baseline", "machine": machine})
+            if tree_name != "pre-fleet":
+                variants[f"{tree_name} baseline"] = (plugin, prog, {"tree": tree, "what": "baseline", "machine": machine})
         if clan_core:
             cc = clan_core_program(d, clan_core, nixpkgs_lib)
             variants["clan-core one"] = (None, cc, {"machine": machine})
+            if anchors:
+                variants["clan-core fleet"] = (None, cc, {"machine": machine, "what": "fleet"})
         log(f"== flake-parts {label}: machine {machine}; {runs} runs of {len(variants)} variants, round-robin")
         samples = {k: [] for k in variants}
         for run in range(max(runs, clan_runs)):
@@ -312,6 +336,7 @@ def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log, clan_
             st = s[-1][3]
             entry["variants"][key] = {
                 "cpu_median_s": statistics.median(cpus),
+                "cpu_min_s": min(cpus),
                 "cpu_runs_s": cpus,
                 "maxrss_mib": max(x[1] for x in s),
                 "result": outs.pop(),
@@ -329,12 +354,20 @@ def bench(nix_env, plugin, workdir, runs, timeout, before_ref, quick, log, clan_
             v = entry["variants"][key]
             log(f"    {key:24s} cpu median {v['cpu_median_s']:8.3f} s   max RSS {v['maxrss_mib']:7.0f} MiB   result {v['result']}")
         for tree_name in trees:
-            for what in ["one", "whole"]:
+            for what in whats[tree_name]:
                 a = entry["variants"][f"{tree_name} plugin {what}"]["result"]
                 b = entry["variants"][f"{tree_name} no plugin {what}"]["result"]
                 if a != b:
                     raise RuntimeError(f"flake-parts {label} {tree_name} {what}: plugin and twin disagree ({a} vs {b})")
+        if "pre-fleet" in trees:
+            for plug in ["plugin", "no plugin"]:
+                for what in whats["pre-fleet"]:
+                    a = entry["variants"][f"pre-fleet {plug} {what}"]["result"]
+                    b = entry["variants"][f"new {plug} {what}"]["result"]
+                    if a != b:
+                        raise RuntimeError(f"flake-parts {label} {plug} {what}: pre-fleet and new disagree ({a} vs {b})")
         entry["ratios"] = ratios(entry)
+        entry["fleet_ratios"] = fleet_ratios(entry)
         results.append(entry)
     return results
 
@@ -355,6 +388,87 @@ def ratios(entry):
         for what in ["one", "whole"]:
             out[f"{what} {plug}: before / new"] = r(f"before {plug} {what}", f"new {plug} {what}")
     return out
+
+
+def fleet_ratios(entry):
+    """The fleet's ratios, from the minimum CPU time of the interleaved runs; RSS as new / old."""
+    v = entry["variants"]
+
+    def r(a, b):
+        return v[a]["cpu_min_s"] / v[b]["cpu_min_s"] if a in v and b in v and v[b]["cpu_min_s"] > 0 else None
+
+    def m(a, b):
+        return v[a]["maxrss_mib"] / v[b]["maxrss_mib"] if a in v and b in v else None
+
+    out = {}
+    for plug in ["plugin", "no plugin"]:
+        out[f"fleet: clan-core / {plug}"] = r("clan-core fleet", f"new {plug} fleet")
+        out[f"fleet {plug}: pre-fleet / new"] = r(f"pre-fleet {plug} fleet", f"new {plug} fleet")
+        out[f"one {plug}: pre-fleet / new"] = r(f"pre-fleet {plug} one", f"new {plug} one")
+        out[f"fleet {plug}: max RSS new / pre-fleet"] = m(f"new {plug} fleet", f"pre-fleet {plug} fleet")
+    out["fleet: max RSS new plugin / clan-core"] = m("new plugin fleet", "clan-core fleet")
+    return out
+
+
+def fleet_targets(results):
+    """Issue 21's targets: fleet >= 10x faster than clan-core at 1,000 x 100, its max RSS at most
+    half of the pre-fleet module's, nothing slower at 100 x 30 or for one machine (within 5%:
+    CPU time is noisy at small sizes)."""
+    checks = []
+    for e in results or []:
+        fr = e.get("fleet_ratios", {})
+        for plug in ["plugin", "no plugin"]:
+            x = fr.get(f"fleet: clan-core / {plug}")
+            if e["label"] == "1000x100" and x is not None:
+                checks.append({"target": f"1,000 x 100 fleet, {plug}: >= 10x faster than clan-core's framework",
+                               "value": x, "met": x >= 10})
+            x = fr.get(f"fleet {plug}: max RSS new / pre-fleet")
+            if e["label"] == "1000x100" and x is not None:
+                checks.append({"target": f"1,000 x 100 fleet, {plug}: max RSS <= half of the pre-fleet module's (new / pre-fleet)",
+                               "value": x, "met": x <= 0.5})
+            x = fr.get(f"fleet {plug}: pre-fleet / new")
+            if e["label"] == "100x30" and x is not None:
+                checks.append({"target": f"100 x 30 fleet, {plug}: no slower than the pre-fleet module (pre-fleet / new >= 0.95)",
+                               "value": x, "met": x >= 0.95})
+            x = fr.get(f"one {plug}: pre-fleet / new")
+            if x is not None:
+                checks.append({"target": f"{e['label']} one machine, {plug}: no slower than the pre-fleet module (pre-fleet / new >= 0.95)",
+                               "value": x, "met": x >= 0.95})
+    return checks
+
+
+def fleet_table(results):
+    """The fleet: minimum CPU time of the interleaved runs and max RSS, per size."""
+    keys = ["new plugin fleet", "new no plugin fleet", "pre-fleet plugin fleet", "pre-fleet no plugin fleet",
+            "clan-core fleet", "new plugin one", "new no plugin one", "pre-fleet plugin one", "pre-fleet no plugin one"]
+    es = [e for e in results or [] if "new plugin fleet" in e["variants"]]
+    if not es:
+        return ""
+    head = ["variant (min CPU; max RSS)"] + [e["label"] for e in es]
+    rows = []
+    for k in keys:
+        if any(k in e["variants"] for e in es):
+            rows.append([k] + [f"{fmt(e['variants'][k]['cpu_min_s'])}; {e['variants'][k]['maxrss_mib']:.0f} MiB"
+                               if k in e["variants"] else "-" for e in es])
+    rkeys = []
+    for e in es:
+        for k, x in e["fleet_ratios"].items():
+            if x is not None and k not in rkeys:
+                rkeys.append(k)
+    for k in rkeys:
+        cells = []
+        for e in es:
+            x = e["fleet_ratios"].get(k)
+            cells.append("-" if x is None else (f"{x:.2f}" if "RSS" in k else fmt_ratio(x)))
+        rows.append([k] + cells)
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    lines = ["flake-parts fleet: every machine's nixosModules in one process; minimum CPU time (user + system) of the "
+             "interleaved runs; max RSS", ""]
+    lines.append("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths))))
+    lines.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+    for r in rows:
+        lines.append("  ".join(str(x).ljust(w) if i == 0 else str(x).rjust(w) for i, (x, w) in enumerate(zip(r, widths))))
+    return "\n".join(lines) + "\n"
 
 
 def clan_core_program(d, clan_core, nixpkgs_lib):

@@ -1003,6 +1003,200 @@ fn one_machine_evaluates_no_other_machines_settings_or_results() {
 }
 
 // ------------------------------------------------------------------------------------------
+// A fleet: settings evaluations shared between machines, perInstance run directly.
+
+/// Occurrences of `needle` in `haystack`.
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[test]
+fn tag_members_share_one_settings_evaluation_and_stay_lazy() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    // web1, web2, web4, web5 come through tag `web` alone: one evaluation; web3 through `eu`
+    // and `web`: another; x has an explicit entry: its own. Tag `web`'s settings trace each
+    // time they are evaluated. Tag `db`'s settings throw: only db1 may reach them.
+    let body = r#"{
+  machines.web1.tags = [ "web" ];
+  machines.web2.tags = [ "web" ];
+  machines.web3.tags = [ "web" "eu" ];
+  machines.web4.tags = [ "web" ];
+  machines.web5.tags = [ "web" ];
+  machines.db1.tags = [ "db" ];
+  machines.x.tags = [ "web" ];
+  instances.hello = {
+    module.input = "self";
+    roles.server.settings.greeting = lib.mkDefault "role";
+    roles.server.tags.web.settings = { ... }: builtins.trace "sharing: tag web's settings evaluated" { words = [ "web" ]; };
+    roles.server.tags.eu.settings = { port = 443; words = [ "eu" ]; };
+    roles.server.tags.db.settings = throw "sentinel: tag db's settings";
+    roles.server.machines.x.settings.greeting = "x";
+  };
+  modules.hello = {
+    roles.server.interface = { lib, ... }: {
+      options.greeting = lib.mkOption { type = lib.types.str; };
+      options.port = lib.mkOption { type = lib.types.port; default = 80; };
+      options.words = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };
+    };
+    roles.server.perInstance = { machine, settings, roles, ... }: {
+      nixosModule.lines = [
+        "${machine.name}: ${settings.greeting} ${toString settings.port} ${toString (builtins.sort builtins.lessThan settings.words)}; web2: ${roles.server.machines.web2.settings.greeting}"
+      ];
+    };
+  };
+}"#;
+    let more = "flake.fleet = lib.mapAttrs (_: linesOf) (removeAttrs config.flake.nixInstances.machines [ \"db1\" ]); \
+                flake.db1 = linesOf config.flake.nixInstances.machines.db1;";
+    let dir = user_flake_with("shared-settings", &lib, &fp, body, "", "[ ]", more);
+    for with_plugin in [true, false] {
+        let e = flake_eval(with_plugin, &[&format!("path:{}#fleet", dir.display())]);
+        // Each machine's own result, though its settings evaluation is shared.
+        assert_eq!(
+            e.json(),
+            json!({
+                "web1": ["web1: role 80 web; web2: role"],
+                "web2": ["web2: role 80 web; web2: role"],
+                "web3": ["web3: role 443 eu web; web2: role"],
+                "web4": ["web4: role 80 web; web2: role"],
+                "web5": ["web5: role 80 web; web2: role"],
+                "x": ["x: x 80 web; web2: role"],
+            })
+        );
+        // Three evaluations of tag web's settings (one per combination of tags, one for the
+        // explicit entry) for six machines, and for every `roles.server.machines.web2`.
+        assert_eq!(count(&e.stderr, "sharing: tag web's settings evaluated"), 3, "{}", e.stderr);
+        // Tag db's settings were never forced above; they are live for db1.
+        assert_error(&flake_eval(with_plugin, &[&format!("path:{}#db1", dir.display())]), "sentinel: tag db's settings");
+    }
+}
+
+#[test]
+fn shared_settings_errors_name_the_entry_written() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    let hello = r#"
+  modules.hello = {
+    roles.server.interface = { lib, ... }: {
+      options.greeting = lib.mkOption { type = lib.types.str; };
+    };
+    roles.server.perInstance = { machine, settings, ... }: { nixosModule.lines = [ "${machine.name}: ${settings.greeting}" ]; };
+  };"#;
+    let cases = [
+        // Through one tag: the tag's entry, where the value can be set for those machines.
+        (
+            "shared-unset",
+            r#"machines.web1.tags = [ "web" ]; instances.hello.module.input = "self"; instances.hello.roles.server.tags = [ "web" ];"#,
+            vec!["The option `nixInstances.instances.hello.roles.server.tags.web.settings.greeting' was accessed but has no value defined"],
+        ),
+        (
+            "shared-type",
+            r#"machines.web1.tags = [ "web" ]; instances.hello.module.input = "self"; instances.hello.roles.server.tags.web.settings.greeting = 42;"#,
+            vec![
+                "A definition for option `nixInstances.instances.hello.roles.server.tags.web.settings.greeting' is not of type `string'",
+                "via option nixInstances.instances.hello.roles.server.tags.web.settings",
+            ],
+        ),
+        // Through several tags: the role's entry; the definition's file names the tag.
+        (
+            "shared-type-two-tags",
+            r#"machines.web1.tags = [ "web" "eu" ]; instances.hello.module.input = "self";
+               instances.hello.roles.server.tags.eu = { }; instances.hello.roles.server.tags.web.settings.greeting = 42;"#,
+            vec![
+                "A definition for option `nixInstances.instances.hello.roles.server.settings.greeting' is not of type `string'",
+                "via option nixInstances.instances.hello.roles.server.tags.web.settings",
+            ],
+        ),
+        (
+            "shared-unset-two-tags",
+            r#"machines.web1.tags = [ "web" "eu" ]; instances.hello.module.input = "self"; instances.hello.roles.server.tags = [ "eu" "web" ];"#,
+            vec!["The option `nixInstances.instances.hello.roles.server.settings.greeting' was accessed but has no value defined"],
+        ),
+    ];
+    for (name, inventory, msgs) in cases {
+        let dir = user_flake(name, &lib, &fp, &format!("{{ {inventory} {hello} }}"));
+        for with_plugin in [true, false] {
+            let e = report(&dir, with_plugin);
+            for msg in &msgs {
+                assert_error(&e, msg);
+            }
+        }
+    }
+}
+
+#[test]
+fn per_instance_and_per_machine_modules_run_as_eval_modules_would() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    // perInstance modules of every shape: the plain ones are applied directly, the others
+    // go through `evalModules`; the results are the module system's either way.
+    let body = r#"{
+  machines.web1 = { };
+  instances = lib.genAttrs [ "cfg" "cond" "merged" "imported" "args" "plain" "prio" "twice" "lazy" "pm" ] (n: {
+    module = { name = n; input = "self"; };
+    roles.r.machines.web1 = { };
+  });
+  modules.cfg.roles.r.perInstance = { config, machine, ... }: {
+    darwinModule.lines = [ "cfg: darwinModule of ${machine.name}" ];
+    nixosModule = { imports = [ config.darwinModule ]; };
+  };
+  modules.cond.roles.r.perInstance = { machine, lib, ... }: {
+    nixosModule = lib.mkIf (machine.name == "web1") { lines = [ "cond: ${machine.name}" ]; };
+    exports = lib.mkIf false (throw "sentinel: a discharged definition");
+  };
+  modules.merged.roles.r.perInstance = { lib, ... }: lib.mkMerge [ { nixosModule.lines = [ "merged: a" ]; } { nixosModule.lines = [ "merged: b" ]; } ];
+  modules.imported.roles.r.perInstance = { imports = [ { nixosModule.lines = [ "imported" ]; } ]; };
+  modules.args.roles.r.perInstance = { extra, ... }: { _module.args.extra = "args: from _module.args"; nixosModule.lines = [ extra ]; };
+  modules.plain.roles.r.perInstance = { nixosModule.lines = [ "plain: an attribute set" ]; };
+  modules.prio.roles.r.perInstance = { lib, ... }: { nixosModule = lib.mkForce { lines = [ "prio: forced" ]; }; };
+  modules.twice.roles.r.perInstance = lib.mkMerge [ ({ ... }: { nixosModule.lines = [ "twice: 1" ]; }) { nixosModule.lines = [ "twice: 2" ]; } ];
+  # Reading a machine's modules does not read the results' exports.
+  modules.lazy.roles.r.perInstance = { ... }: { nixosModule.lines = [ "lazy" ]; exports = throw "sentinel: exports were read"; };
+  modules.pm = {
+    roles.r = { };
+    perMachine = { machine, instances, ... }: { nixosModule.lines = [ "pm: ${machine.name} ${toString (builtins.attrNames instances)}" ]; };
+  };
+}"#;
+    let dir = user_flake("result-shapes", &lib, &fp, body);
+    let r = report_both(&dir);
+    let mut lines: Vec<String> = serde_json::from_value(r["machines"]["web1"]["lines"].clone()).unwrap();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            "args: from _module.args",
+            "cfg: darwinModule of web1",
+            "cond: web1",
+            "imported",
+            "lazy",
+            "merged: a",
+            "merged: b",
+            "plain: an attribute set",
+            "pm: web1 pm",
+            "prio: forced",
+            "twice: 1",
+            "twice: 2",
+        ]
+    );
+    // Errors are the module system's: an attribute that is no result option, a definition of
+    // the wrong type.
+    let errors = [
+        ("result-unknown", "{ nixosModules.lines = [ ]; }", vec!["The option `nixosModules' does not exist"]),
+        ("result-type", "{ nixosModule = 42; }", vec!["A definition for option `nixosModule' is not of type", "via option roles.r.perInstance"]),
+    ];
+    for (name, result, msgs) in errors {
+        let body = format!(
+            "{{ machines.web1 = {{ }}; instances.s = {{ module.input = \"self\"; roles.r.machines.web1 = {{ }}; }}; \
+             modules.s.roles.r.perInstance = {{ machine, ... }}: {result}; }}"
+        );
+        let dir = user_flake(name, &lib, &fp, &body);
+        for with_plugin in [true, false] {
+            let e = report(&dir, with_plugin);
+            for msg in &msgs {
+                assert_error(&e, msg);
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
 // The NixOS module and the package expression, with nixpkgs' lib and stubs.
 
 fn lib_import(lib: &str) -> String {

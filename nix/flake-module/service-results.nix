@@ -29,52 +29,12 @@ let
 
   # [ "b" "a" "b" ] -> { a = null; b = null; } (its names: sorted, each once).
   setOf = names: builtins.listToAttrs (map (n: lib.nameValuePair n null) names);
-  serviceOf = i: services.${idOf i};
   nameOf = id: services.${id}.config.manifest.name;
 
   # ---------------------------------------------------------------------------------------
-  # Settings: the role's interface, the role's settings, then the machine's settings imports
-  # (its explicit entry, then its tags' entries). `machine = null`: the role's settings alone.
-
-  evalSettings =
-    i: r: machine:
-    let
-      role = expanded.instances.${i}.roles.${r};
-      rolePath = [
-        "instances"
-        i
-        "roles"
-        r
-      ];
-    in
-    lib.evalModules {
-      prefix =
-        [ "nixInstances" ]
-        ++ rolePath
-        ++ lib.optionals (machine != null) [
-          "machines"
-          machine
-        ]
-        ++ [ "settings" ];
-      class = "${nameOf (idOf i)}.${r}.settings";
-      specialArgs.meta = cfg.serviceMeta;
-      modules =
-        [
-          (located "service module '${idOf i}', roles.${r}.interface" (serviceOf i).config.roles.${r}.interface)
-          (located (at (rolePath ++ [ "settings" ])) role.settings)
-        ]
-        ++ lib.optional (machine != null) (
-          located (at (rolePath ++ [ "machines" machine "settings" ]) + " (machine and tag settings)") role.machines.${machine}.settings
-        );
-    };
-
-  settingsEvals = mapAttrs (
-    i: inst:
-    mapAttrs (r: role: {
-      role = evalSettings i r null;
-      machines = mapAttrs (m: _: evalSettings i r m) role.machines;
-    }) inst.roles
-  ) expanded.instances;
+  # Settings: per instance, role and member, evaluated against the role interface, each
+  # distinct evaluation once (./settings.nix); `role`: the role's settings alone.
+  settingsEvals = import ./settings.nix { inherit lib cfg; };
 
   # The `roles` argument of perInstance and (per instance) of perMachine.
   rolesOf =
@@ -84,6 +44,30 @@ let
       machines = mapAttrs (_: ev: { settings = ev.config; }) e.machines;
     }) settingsEvals.${i};
 
+  # Once per instance, shared by its perInstance and perMachine runs.
+  instanceRoles = mapAttrs (i: _: rolesOf i) settingsEvals;
+
+  # perInstance per (module id, role) and perMachine per module id, ready to run with their
+  # arguments (./service-runs.nix: `evalModules`, or the plain module applied directly).
+  runResult = import ./service-runs.nix { inherit lib; };
+  perInstanceRunners = mapAttrs (
+    id: svc:
+    mapAttrs (
+      r: role:
+      runResult {
+        file = "service module '${id}', roles.${r}.perInstance";
+        module = role.perInstance;
+      }
+    ) svc.config.roles
+  ) services;
+  perMachineRunners = mapAttrs (
+    id: svc:
+    runResult {
+      file = "service module '${id}', perMachine";
+      module = svc.config.perMachine;
+    }
+  ) services;
+
   # ---------------------------------------------------------------------------------------
   # perInstance and perMachine.
 
@@ -92,10 +76,9 @@ let
     let
       ev = settingsEvals.${i}.${r}.machines.${m};
       id = idOf i;
-      roles = rolesOf i;
+      roles = instanceRoles.${i};
     in
-    (lib.evalModules {
-      specialArgs = {
+    perInstanceRunners.${id}.${r} {
         instanceName = i;
         inherit roles;
         machine = {
@@ -116,13 +99,10 @@ let
         inherit (cfg) exports;
         meta = cfg.serviceMeta;
       };
-      modules = [
-        (located "service module '${id}', roles.${r}.perInstance" (serviceOf i).config.roles.${r}.perInstance)
-      ];
-    }).config;
 
   # The instances of module `id` that machine `m` is in, in name order.
-  instancesOn = id: m: builtins.filter (i: idOf i == id) (attrNames expanded.machines.${m}.instances);
+  instancesOn = id: m: instancesById.${m}.${id} or [ ];
+  instancesById = mapAttrs (_: mach: builtins.groupBy idOf (attrNames mach.instances)) expanded.machines;
 
   # A perMachine nobody defined (only its default) gives nothing: skip its evalModules, once
   # per (service, machine).
@@ -140,11 +120,10 @@ let
     let
       instances = instancesOn id m;
       scoped = lib.genAttrs instances (i: {
-        roles = rolesOf i;
+        roles = instanceRoles.${i};
       });
     in
-    (lib.evalModules {
-      specialArgs = {
+    perMachineRunners.${id} {
         machine = {
           name = m;
           # Sorted, each once (clan-core's `lib.uniqueStrings`).
@@ -161,10 +140,6 @@ let
         settings = throw "nixInstances: perMachine has no 'settings' argument: settings belong to a role; use `instances.<i>.roles.<r>.machines.<m>.settings`, or roles.<r>.perInstance";
         meta = cfg.serviceMeta;
       };
-      modules = [
-        (located "service module '${id}', perMachine" services.${id}.config.perMachine)
-      ];
-    }).config;
 
   # perInstance results by instance, role, machine; perMachine results by module id, machine.
   perInstanceResults = mapAttrs (

@@ -28,7 +28,7 @@ type Size = Option<(usize, usize)>;
 /// semantic error and warning, or the first structural (type) error; and an integer out of
 /// 64-bit range as a finding at that number.
 pub fn problems(doc: &JsonText) -> (Vec<Problem>, Size, Option<Finding>) {
-    let mut host = TextHost::new(*doc);
+    let mut host = TextHost::new(doc.clone());
     let root = host.root();
     let problem = |severity, d: Diagnostic| Problem { severity, path: d.path, message: d.message, suggestion: d.suggestion };
     match instances::check(&mut host, &root) {
@@ -60,6 +60,7 @@ pub fn problems(doc: &JsonText) -> (Vec<Problem>, Size, Option<Finding>) {
 fn size(doc: &JsonText) -> (usize, usize) {
     let count = |name: &str| {
         crate::reasons::find(doc, doc.root(), &[name])
+            .filter(|e| doc.kind(e.value) == nix_instances_core::host::Kind::Attrs)
             .and_then(|e| doc.attributes(e.value).ok())
             .map_or(0, |a| a.len())
     };
@@ -67,7 +68,45 @@ fn size(doc: &JsonText) -> (usize, usize) {
 }
 
 pub fn run(a: &CheckArgs) -> Result<u8, Failure> {
-    let source = Source::read(&a.input.file)?;
+    if !a.json {
+        return run_on(a, Source::read(&a.input.file)?);
+    }
+    // `--json`: one JSON document on standard output whatever happens, an unreadable or
+    // malformed file included (as a finding without a path), besides the text on stderr
+    let source = match Source::read(&a.input.file) {
+        Ok(s) => s,
+        Err(f) => {
+            let name = if a.input.file.as_os_str() == "-" { "<stdin>".to_string() } else { a.input.file.display().to_string() };
+            let message = f.message.trim_end().trim_start_matches("nix-instances: ").to_string();
+            let finding = Finding { severity: Severity::Error, message, path: None, span: None, label: String::new(), notes: Vec::new(), suggestion: None };
+            let empty = Source { name, text: String::new() };
+            print_json(&document(&Report::new(&empty, vec![finding])))?;
+            return Err(f);
+        }
+    };
+    if let Err(finding) = source.parse() {
+        let report = Report::new(&source, vec![finding]);
+        print_json(&document(&report))?;
+        let mut shown = Vec::new();
+        report.render(&mut shown, crate::output::stderr_is_terminal())?;
+        return Err(Failure { code: 2, message: String::from_utf8_lossy(&shown).into_owned() });
+    }
+    run_on(a, source)
+}
+
+/// `check --json`'s document.
+fn document(report: &Report) -> serde_json::Value {
+    let (errors, warnings) = (report.count(Severity::Error), report.count(Severity::Warning));
+    json!({
+        "file": report.source.name,
+        "valid": errors == 0,
+        "errors": errors,
+        "warnings": warnings,
+        "diagnostics": report.to_json(),
+    })
+}
+
+fn run_on(a: &CheckArgs, source: Source) -> Result<u8, Failure> {
     let doc = source.json()?;
     let (problems, size, foreign) = problems(&doc);
     let mut findings: Vec<Finding> = problems
@@ -82,22 +121,17 @@ pub fn run(a: &CheckArgs) -> Result<u8, Failure> {
     let report = Report::new(&source, findings);
     let (errors, warnings) = (report.count(Severity::Error), report.count(Severity::Warning));
     if a.json {
-        print_json(&json!({
-            "file": source.name,
-            "valid": errors == 0,
-            "errors": errors,
-            "warnings": warnings,
-            "diagnostics": report.to_json(),
-        }))?;
+        print_json(&document(&report))?;
     } else {
         let mut out = std::io::stdout().lock();
         report.render(&mut out, use_color(a.color, stdout_is_terminal()))?;
         let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         let summary = match size {
             Some((m, i)) if errors == 0 => {
-                format!("{}: valid ({}, {}); {}", source.name, plural(m, "machine"), plural(i, "instance"), plural(warnings, "warning"))
+                let name = nix_instances_core::text::visible(&source.name);
+                format!("{name}: valid ({}, {}); {}", plural(m, "machine"), plural(i, "instance"), plural(warnings, "warning"))
             }
-            _ => format!("{}: {}, {}", source.name, plural(errors, "error"), plural(warnings, "warning")),
+            _ => format!("{}: {}, {}", nix_instances_core::text::visible(&source.name), plural(errors, "error"), plural(warnings, "warning")),
         };
         writeln!(out, "{summary}")?;
     }

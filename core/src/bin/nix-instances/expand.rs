@@ -30,23 +30,29 @@ fn run_core<'a>(
     let root = host.root();
     match expand(&mut host, &root) {
         Ok(out) => Ok(Expanded { out, warnings: host.warnings }),
-        Err(e) => {
-            print_warnings(&host.warnings);
-            let shown = nix_instances_core::text::to_bytes(&e.to_string());
-            let mut message = String::from_utf8_lossy(&shown).into_owned();
-            if let (Error::Foreign(_), Some(span)) = (&e, host.out_of_range) {
-                let (line, col) = crate::output::Report::new(source, Vec::new()).line_col(span.start);
-                message = format!("{}:{line}:{col}: {message}", source.name);
-            }
-            let mut failure = Failure::invalid(&message);
-            if hint && e.is_invalid() {
-                // after a blank line: the message itself is what the primop says
-                let file = if source.name == "<stdin>" { "-" } else { source.name.as_str() };
-                failure.message.push_str(&format!("\nhint: `nix-instances check {file}` shows each problem in the file\n"));
-            }
-            Err(failure)
-        }
+        Err(e) => Err(failure(source, &host, e, hint)),
     }
+}
+
+/// The failure of an invalid input: the warnings so far on standard error, the core's
+/// message (at its place in the file for a number out of range), and with `hint` a pointer
+/// to `check`.
+pub fn failure(source: &Source, host: &TextHost, e: Error, hint: bool) -> Failure {
+    print_warnings(&host.warnings);
+    let shown = nix_instances_core::text::to_bytes(&e.to_string());
+    let mut message = String::from_utf8_lossy(&shown).into_owned();
+    if let (Error::Foreign(_), Some(span)) = (&e, host.out_of_range) {
+        let (line, col) = crate::output::Report::new(source, Vec::new()).line_col(span.start);
+        message = format!("{}:{line}:{col}: {message}", source.name);
+    }
+    let mut failure = Failure::invalid(&message);
+    if hint && e.is_invalid() {
+        // after a blank line: the message itself is what the primop says
+        let file = if source.name == "<stdin>" { "-" } else { source.name.as_str() };
+        let file = nix_instances_core::text::visible(file);
+        failure.message.push_str(&format!("\nhint: `nix-instances check {file}` shows each problem in the file\n"));
+    }
+    failure
 }
 
 /// The inventory's expansion (`builtins.expandInstances`).
@@ -58,7 +64,7 @@ pub fn inventory<'a>(source: &Source, doc: JsonText<'a>) -> Result<Expanded, Fai
 pub fn print_warnings(warnings: &[String]) {
     let mut err = std::io::stderr().lock();
     for w in warnings {
-        let _ = writeln!(err, "warning: {w}");
+        let _ = writeln!(err, "warning: {}", crate::output::safe_lines(w));
     }
 }
 
@@ -73,7 +79,7 @@ fn write(doc: &JsonText, v: &Value, compact: bool) -> Result<(), Failure> {
 pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
     let source = Source::read(&a.input.file)?;
     let doc = source.json()?;
-    let e = inventory(&source, doc)?;
+    let e = inventory(&source, doc.clone())?;
     print_warnings(&e.warnings);
     let shown = match (&a.machine, &a.instance) {
         (Some(m), _) => for_machine(&e.out, m)?,
@@ -87,7 +93,7 @@ pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
 pub fn run_multi_service(a: &MultiServiceArgs) -> Result<u8, Failure> {
     let source = Source::read(&a.file)?;
     let doc = source.json()?;
-    let e = run_core(&source, doc, multi_service::expand::<TextHost<'_>>, false)?;
+    let e = run_core(&source, doc.clone(), multi_service::expand::<TextHost<'_>>, false)?;
     print_warnings(&e.warnings);
     write(&doc, &e.out, false)?;
     Ok(0)
@@ -105,7 +111,12 @@ fn name(s: &str) -> Rc<str> {
 
 /// `no machine named 'x' (did you mean 'y'?)` for a name asked for on the command line.
 pub fn unknown(what: &str, wanted: &str, known: &Value) -> Failure {
-    let hint = did_you_mean(wanted.as_bytes(), known.entries().iter().map(|(k, _)| k.as_bytes()));
+    unknown_of(what, wanted, known.entries().iter().map(|(k, _)| k.as_bytes()))
+}
+
+/// [`unknown`] among the names `known`.
+pub fn unknown_of<'k>(what: &str, wanted: &str, known: impl IntoIterator<Item = &'k [u8]>) -> Failure {
+    let hint = did_you_mean(wanted.as_bytes(), known);
     Failure::io(format!("no {what} named '{wanted}'{hint}"))
 }
 

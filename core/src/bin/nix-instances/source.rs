@@ -35,9 +35,19 @@ impl Source {
     /// The text as a checked JSON document; a syntax error is reported at its position
     /// (exit 2).
     pub fn json(&self) -> Result<JsonText<'_>, Failure> {
+        self.parse().map_err(|finding| {
+            let mut shown = Vec::new();
+            let _ = Report::new(self, vec![finding]).render(&mut shown, stderr_is_terminal());
+            Failure { code: 2, message: String::from_utf8_lossy(&shown).into_owned() }
+        })
+    }
+
+    /// The text as a checked JSON document, or the finding of its syntax error (or of what
+    /// `builtins.fromJSON` refuses) at its position.
+    pub fn parse(&self) -> Result<JsonText<'_>, Finding> {
         JsonText::parse(&self.text).map_err(|e| {
             let at = e.offset.min(self.text.len());
-            let span = Span { start: at, end: (at + 1).min(self.text.len()) };
+            let span = Span { start: at, end: (at + e.len.max(1)).min(self.text.len()) };
             let finding = Finding {
                 severity: Severity::Error,
                 message: format!("malformed JSON: {}", e.message),
@@ -47,9 +57,7 @@ impl Source {
                 notes: Vec::new(),
                 suggestion: None,
             };
-            let mut shown = Vec::new();
-            let _ = Report::new(self, vec![finding]).render(&mut shown, stderr_is_terminal());
-            Failure { code: 2, message: String::from_utf8_lossy(&shown).into_owned() }
+            finding
         })
     }
 }

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use nix_instances_core::json_text::{JsonText, TextHost, Value};
 use nix_instances_core::suggest::did_you_mean;
+use nix_instances_core::text::visible;
 use nix_instances_core::{instances, multi_service, Error};
 
 use crate::args::{ExpandArgs, MultiServiceArgs};
@@ -39,8 +40,19 @@ fn run_core<'a>(
 /// to `check`.
 pub fn failure(source: &Source, host: &TextHost, e: Error, hint: bool) -> Failure {
     print_warnings(&host.warnings);
-    let shown = nix_instances_core::text::to_bytes(&e.to_string());
-    let mut message = String::from_utf8_lossy(&shown).into_owned();
+    // each diagnostic on its line, escaped whole: a name's line break shows as `\n`
+    let line = |s: String| visible(&String::from_utf8_lossy(&nix_instances_core::text::to_bytes(&s))).into_owned();
+    let mut message = match &e {
+        Error::Diagnostics(ds) if ds.len() > 1 => {
+            let mut m = format!("{} errors in the inventory:", ds.len());
+            for d in ds {
+                m.push('\n');
+                m.push_str(&line(d.to_string()));
+            }
+            m
+        }
+        e => line(e.to_string()),
+    };
     if let (Error::Foreign(_), Some(span)) = (&e, host.out_of_range) {
         let (line, col) = crate::output::Report::new(source, Vec::new()).line_col(span.start);
         message = format!("{}:{line}:{col}: {message}", source.name);
@@ -64,7 +76,7 @@ pub fn inventory<'a>(source: &Source, doc: JsonText<'a>) -> Result<Expanded, Fai
 pub fn print_warnings(warnings: &[String]) {
     let mut err = std::io::stderr().lock();
     for w in warnings {
-        let _ = writeln!(err, "warning: {}", crate::output::safe_lines(w));
+        let _ = writeln!(err, "warning: {}", visible(w));
     }
 }
 

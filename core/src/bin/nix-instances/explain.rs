@@ -1,7 +1,6 @@
 //! `explain MACHINE`: each role the machine is in and why (listed, or which tags and where
 //! they come from), the order its settings apply, and roles a tag nearly put it in.
 
-use std::fmt::Write as _;
 
 use nix_instances_core::instances::query::Overview;
 use nix_instances_core::json_text::{JsonText, Span};
@@ -10,7 +9,7 @@ use serde_json::{json, Value as Json};
 
 use crate::args::ExplainArgs;
 use crate::expand::unknown_of;
-use crate::output::{print_json, safe, Report};
+use crate::output::{print_json, Report};
 use crate::reasons::{self, find, role_span, role_tags, show, tag_sources, text as name, TagSource};
 use crate::source::Source;
 use crate::Failure;
@@ -123,29 +122,36 @@ fn module_of(m: &Membership) -> String {
     }
 }
 
+/// Appends one line of text output, escaped whole ([`visible`]): a name's line break or
+/// escape sequence shows as `\n`, `\u001b`.
+fn push_line(s: &mut String, line: String) {
+    s.push_str(&nix_instances_core::text::visible(&line));
+    s.push('\n');
+}
+
 fn text(e: &Explanation, report: &Report) -> String {
     let pos = |s: Span| {
         let (l, c) = report.line_col(s.start);
         format!("{}:{l}:{c}", report.source.name)
     };
     let mut s = String::new();
-    let _ = writeln!(s, "{} ({} machine)", e.machine, e.class);
-    let _ = writeln!(s, "  tags:");
+    push_line(&mut s, format!("{} ({} machine)", e.machine, e.class));
+    push_line(&mut s, "  tags:".into());
     let width = e.tags.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
     for (t, sources) in &e.tags {
         for (k, src) in sources.iter().enumerate() {
             let name = if k == 0 { t.as_str() } else { "" };
             let at = src.span().map(|sp| format!("  {}", pos(sp))).unwrap_or_default();
-            let _ = writeln!(s, "    {name:width$}  {}{at}", src.describe(&e.machine, t));
+            push_line(&mut s, format!("    {name:width$}  {}{at}", src.describe(&e.machine, t)));
         }
     }
     if e.roles.is_empty() {
-        let _ = writeln!(s, "  in no role");
+        push_line(&mut s, "  in no role".into());
     }
     for (m, layers) in &e.roles {
-        let _ = writeln!(s, "  {}.{} ({})", m.instance, m.role, module_of(m));
+        push_line(&mut s, format!("  {}.{} ({})", m.instance, m.role, module_of(m)));
         if let Some(at) = m.explicit {
-            let _ = writeln!(s, "    listed: instances.{}.roles.{}.machines.{}  {}", show(&m.instance), show(&m.role), show(&e.machine), pos(at));
+            push_line(&mut s, format!("    listed: instances.{}.roles.{}.machines.{}  {}", show(&m.instance), show(&m.role), show(&e.machine), pos(at)));
         }
         for t in &m.tags {
             let from: Vec<String> = e
@@ -155,19 +161,20 @@ fn text(e: &Explanation, report: &Report) -> String {
                 .map(|k| &e.tags[k])
                 .map(|(_, srcs)| srcs.iter().map(|src| src.word().to_string()).collect())
                 .unwrap_or_default();
-            let _ = writeln!(s, "    tag {t} ({})", from.join(", "));
+            push_line(&mut s, format!("    tag {t} ({})", from.join(", ")));
         }
-        let _ = writeln!(s, "    settings, applied in this order:");
+        push_line(&mut s, "    settings, applied in this order:".into());
         for (k, l) in layers.iter().enumerate() {
             let at = l.at.map(pos).unwrap_or_else(|| "not set".into());
-            let _ = writeln!(s, "      {}. {}: {}  {at}", k + 1, l.what, l.path);
+            push_line(&mut s, format!("      {}. {}: {}  {at}", k + 1, l.what, l.path));
         }
     }
     if !e.near.is_empty() {
-        let _ = writeln!(s, "  not in, though a tag nearly matched:");
+        push_line(&mut s, "  not in, though a tag nearly matched:".into());
         for n in &e.near {
-            let _ = writeln!(
-                s,
+            push_line(
+                &mut s,
+                format!(
                 "    {}.{}: role tag '{}' ({}) is not a tag of {} (did you mean '{}'?)",
                 n.instance,
                 n.role,
@@ -175,7 +182,7 @@ fn text(e: &Explanation, report: &Report) -> String {
                 pos(n.at),
                 e.machine,
                 n.suggestion
-            );
+            ));
         }
     }
     s
@@ -234,7 +241,7 @@ pub fn run(a: &ExplainArgs) -> Result<u8, Failure> {
     if a.json {
         print_json(&to_json(&e, &report))?;
     } else {
-        print!("{}", safe(&text(&e, &report)));
+        print!("{}", text(&e, &report));
     }
     Ok(0)
 }

@@ -102,11 +102,6 @@ pub fn safe_lines(s: &str) -> Cow<'_, str> {
     Cow::Owned(s.split('\n').map(visible).collect::<Vec<_>>().join("\n"))
 }
 
-/// [`safe_lines`], for a whole text output.
-pub fn safe(s: &str) -> Cow<'_, str> {
-    safe_lines(s)
-}
-
 /// Where the lines of a text start, and how many characters precede every block of
 /// [`BLOCK`] bytes: a position's line and column in O(log lines + BLOCK), whatever the length
 /// of its line (a minified file is one line).
@@ -307,8 +302,8 @@ impl<'s> Report<'s> {
                 Severity::Error => Diagnostic::error(),
                 Severity::Warning => Diagnostic::warning(),
             };
-            let notes = f.notes.iter().map(|n| safe_lines(n).into_owned()).collect();
-            let d = d.with_message(safe_lines(&f.message)).with_notes(notes);
+            let notes = f.notes.iter().map(|n| visible(n).into_owned()).collect();
+            let d = d.with_message(visible(&f.message)).with_notes(notes);
             let (excerpt, d) = match f.span {
                 Some(span) => {
                     let (excerpt, range) = Excerpt::new(&name, &self.source.text, self.lines(), span);

@@ -731,6 +731,11 @@ fn json_is_what_nix_reads() {
         let v = r.json();
         assert_eq!((v["valid"].clone(), v["diagnostics"][0]["line"].clone(), v["diagnostics"][0]["column"].clone()), (json!(false), json!(2), json!(column)));
     }
+    // a lone surrogate escape: both parsers refuse it; a pair is one character
+    let r = run(&["check", "-"], r#"{"machines": {}, "x": "\ud800"}"#);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("unpaired surrogate"), "{}", r.stderr);
+    assert_eq!(run(&["check", "-"], r#"{"machines": {}, "x": "\ud83d\ude00"}"#).code, 0);
     // within range: a double's limits, the largest integer, and one beyond 64 bits (a float to Nix)
     let r = run(&["check", "-"], "{\"machines\": {}, \"x\": [1.7976931348623157e308, 1e-400, 9223372036854775807, -9223372036854775808, 99999999999999999999]}");
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);

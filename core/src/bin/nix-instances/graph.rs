@@ -2,50 +2,18 @@
 //! and `--tag`; written as DOT, JSON, or SVG (svg.rs).
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::io::Write as _;
 
 use nix_instances_core::instances::query::Overview;
-use nix_instances_core::text::push_visible;
 use serde_json::json;
 
 use crate::args::{Format, GraphArgs};
 use crate::expand::unknown_of;
 use crate::output::print_json;
+use crate::picture::{dot, Edge, Graph, Node, NodeKind};
 use crate::reasons::{self, text as name};
 use crate::source::Source;
 use crate::Failure;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum NodeKind {
-    Instance,
-    Role,
-    Machine,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Node {
-    pub kind: NodeKind,
-    /// Unique: `instance:<i>`, `role:<i>/<r>`, `machine:<m>`.
-    pub id: String,
-    pub label: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Edge {
-    pub from: String,
-    pub to: String,
-    /// Empty for instance → role; `explicit`, `tag web`, … for role → machine.
-    pub label: String,
-    pub explicit: bool,
-}
-
-/// The picture: nodes (instances, then roles, then machines, each by name) and edges.
-#[derive(Debug, Default)]
-pub struct Graph {
-    pub nodes: Vec<Node>,
-    pub edges: Vec<Edge>,
-}
 
 /// What to keep: all of a kind when its list is empty. Filters of different kinds all apply.
 pub struct Filter<'a> {
@@ -153,57 +121,6 @@ pub fn build(o: &Overview, filter: &Filter) -> Graph {
         role_edges.into_iter().map(|(from, to)| Edge { from, to, label: String::new(), explicit: false }).collect();
     all.extend(edges);
     Graph { nodes: nodes.into_iter().collect(), edges: all }
-}
-
-/// A DOT string literal. A character that must not reach a terminal or an SVG file is
-/// written visibly (`\u001b`, [`push_visible`]), its backslash escaped so that Graphviz shows
-/// it as it is; distinct strings stay distinct.
-fn quote(s: &str) -> String {
-    let mut q = String::from("\"");
-    let mut one = String::new();
-    for c in s.chars() {
-        match c {
-            '"' | '\\' => {
-                q.push('\\');
-                q.push(c);
-            }
-            // Graphviz reads entities in labels (`&#1;` would reach the SVG as a character
-            // reference XML forbids): an ampersand is written as the entity for itself
-            '&' => q.push_str("&amp;"),
-            c => {
-                one.clear();
-                push_visible(&mut one, c);
-                q.push_str(&one.replace('\\', "\\\\"));
-            }
-        }
-    }
-    q.push('"');
-    q
-}
-
-/// Graphviz DOT: instances as rounded boxes, roles as ellipses, machines as boxes; edges
-/// from a role to a machine are solid when the machine is listed, dashed when only a tag
-/// brings it in.
-pub fn dot(g: &Graph) -> String {
-    let mut s = String::from("digraph inventory {\n  rankdir=LR;\n  node [fontname=\"sans-serif\"];\n  edge [fontname=\"sans-serif\", fontsize=10];\n");
-    for n in &g.nodes {
-        let attrs = match n.kind {
-            NodeKind::Instance => "shape=box, style=\"rounded,filled\", fillcolor=\"#dbe8f6\"",
-            NodeKind::Role => "shape=ellipse, style=filled, fillcolor=\"#fdf1d6\"",
-            NodeKind::Machine => "shape=box, style=filled, fillcolor=\"#e3f2e1\"",
-        };
-        let _ = writeln!(s, "  {} [label={}, {attrs}];", quote(&n.id), quote(&n.label));
-    }
-    for e in &g.edges {
-        let style = match (e.label.is_empty(), e.explicit) {
-            (true, _) => String::new(),
-            (false, true) => format!(" [label={}]", quote(&e.label)),
-            (false, false) => format!(" [label={}, style=dashed]", quote(&e.label)),
-        };
-        let _ = writeln!(s, "  {} -> {}{style};", quote(&e.from), quote(&e.to));
-    }
-    s.push_str("}\n");
-    s
 }
 
 fn to_json(g: &Graph) -> serde_json::Value {

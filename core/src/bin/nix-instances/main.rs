@@ -16,6 +16,7 @@ mod expand;
 mod explain;
 mod graph;
 mod output;
+mod picture;
 mod reasons;
 mod source;
 mod svg;

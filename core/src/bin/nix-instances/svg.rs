@@ -16,7 +16,7 @@ use layout::topo::layout::VisualGraph;
 use nix_instances_core::text::visible;
 
 use crate::args::Layout;
-use crate::graph::{dot, Graph, NodeKind};
+use crate::picture::{dot, Graph, NodeKind};
 use crate::Failure;
 
 /// The most nodes and edges the built-in layout takes: its time grows with the cube of the

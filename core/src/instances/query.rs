@@ -125,3 +125,107 @@ pub fn overview<H: Host>(h: &mut H, arg: &H::Value, only: Option<&[&[u8]]>) -> R
     }
     Ok(Overview { report, machines, instances })
 }
+
+/// `builtins.expandInstances`'s result cut down to what machine `machine` gets, built without
+/// the rest: the instances and roles it is in (each role with only its own member entry, its
+/// settings imports in order), its entry in `machines`, its tags with their members, and the
+/// warnings. `Ok(None)` when the inventory is valid but has no such machine. Errors and
+/// warnings as [`super::expand`]. Linear in the inventory's structure and the machine's tags'
+/// members.
+pub fn expand_machine<H: Host>(h: &mut H, arg: &H::Value, machine: &[u8]) -> Result<Option<H::Value>> {
+    use crate::error::Error;
+    use crate::output::Output;
+
+    let inv = read::inventory(h, arg)?;
+    let tag_members = tag_members(&inv);
+    let mut scratch = Scratch::new(inv.machines.len());
+    let report = validate::validate(h, &inv, &tag_members, &mut scratch)?;
+    if !report.errors.is_empty() {
+        return Err(Error::Diagnostics(report.errors));
+    }
+    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    for w in &warnings {
+        h.warn(w);
+    }
+    let Ok(m) = inv.machines.binary_search_by(|x| x.name.as_slice().cmp(machine)) else { return Ok(None) };
+    let mut out = Output::<H>::new();
+    let empty_set = h.make_attrs(&[], &[])?;
+    let empty_list = h.make_list(&[])?;
+    let null = h.make_null()?;
+    let carries = |t: &[u8]| tag_members.get(t).is_some_and(|ms| ms.binary_search(&m).is_ok());
+
+    let mut instance_names = Vec::new();
+    let mut instance_values = Vec::new();
+    let mut placements = Vec::new();
+    for inst in &inv.instances {
+        let mut role_names = Vec::new();
+        let mut role_values = Vec::new();
+        let mut roles_in = Vec::new();
+        for role in &inst.roles {
+            h.check_interrupt(1 + role.tags.len())?;
+            let listed = role.machines.binary_search_by(|e| e.machine.0.as_slice().cmp(machine)).ok();
+            let tags: Vec<usize> = (0..role.tags.len()).filter(|&k| carries(&role.tags[k].0)).collect();
+            if listed.is_none() && tags.is_empty() {
+                continue;
+            }
+            let explicit = listed.and_then(|k| role.machines[k].settings.clone());
+            let mut imports = vec![explicit.unwrap_or_else(|| empty_set.clone())];
+            imports.extend(tags.iter().map(|&k| role.tags[k].1.clone().unwrap_or_else(|| empty_set.clone())));
+            let list = h.make_list(&imports)?;
+            let settings = out.attrs(h, &[(b"imports", list)])?;
+            let entry = out.attrs(h, &[(b"settings", settings)])?;
+            let name = out.name(h, machine)?;
+            let machines = h.make_attrs(&[name], &[entry])?;
+            let role_out = out.attrs(
+                h,
+                &[
+                    (b"machines", machines),
+                    (b"settings", role.settings.clone().unwrap_or_else(|| empty_set.clone())),
+                    (b"extraModules", role.extra_modules.clone().unwrap_or_else(|| empty_list.clone())),
+                ],
+            )?;
+            role_names.push(out.name(h, &role.name)?);
+            role_values.push(role_out);
+            roles_in.push(out.string(h, &role.name)?);
+        }
+        if role_names.is_empty() {
+            continue;
+        }
+        let module_name = out.string(h, &inst.module_name)?;
+        let input = match &inst.module_input {
+            Some(i) => out.string(h, i)?,
+            None => null.clone(),
+        };
+        let module = out.attrs(h, &[(b"name", module_name), (b"input", input)])?;
+        let module_id = out.string(h, &inst.module_id)?;
+        let roles = h.make_attrs(&role_names, &role_values)?;
+        instance_names.push(out.name(h, &inst.name)?);
+        instance_values.push(out.attrs(h, &[(b"module", module), (b"moduleId", module_id), (b"roles", roles)])?);
+        let list = h.make_list(&roles_in)?;
+        placements.push(out.attrs(h, &[(b"roles", list)])?);
+    }
+    let instances = h.make_attrs(&instance_names, &instance_values)?;
+
+    let mut tag_names = Vec::new();
+    let mut tag_values = Vec::new();
+    let mut own_tags = Vec::new();
+    for (tag, ms) in &tag_members {
+        if ms.binary_search(&m).is_err() {
+            continue;
+        }
+        h.check_interrupt(1 + ms.len())?;
+        let items = ms.iter().map(|&k| out.string(h, &inv.machines[k].name)).collect::<Result<Vec<_>>>()?;
+        tag_names.push(out.name(h, tag)?);
+        tag_values.push(h.make_list(&items)?);
+        own_tags.push(out.string(h, tag)?);
+    }
+    let tags = h.make_attrs(&tag_names, &tag_values)?;
+    let tag_list = h.make_list(&own_tags)?;
+    let insts = h.make_attrs(&instance_names, &placements)?;
+    let entry = out.attrs(h, &[(b"tags", tag_list), (b"instances", insts)])?;
+    let name = out.name(h, machine)?;
+    let machines = h.make_attrs(&[name], &[entry])?;
+    let warning_items = warnings.iter().map(|w| h.make_string(&crate::text::to_bytes(w))).collect::<Result<Vec<_>, _>>()?;
+    let warnings = h.make_list(&warning_items)?;
+    Ok(Some(out.attrs(h, &[(b"instances", instances), (b"machines", machines), (b"tags", tags), (b"warnings", warnings)])?))
+}

@@ -91,6 +91,23 @@ fn write(doc: &JsonText, v: &Value, compact: bool) -> Result<(), Failure> {
 pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
     let source = Source::read(&a.input.file)?;
     let doc = source.json()?;
+    if let Some(m) = &a.machine {
+        // built for this machine alone, not cut out of the whole expansion
+        let mut host = TextHost::new(doc.clone());
+        let root = host.root();
+        let shown = match nix_instances_core::instances::query::expand_machine(&mut host, &root, m.as_bytes()) {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                print_warnings(&host.warnings);
+                let known = crate::reasons::find(&doc, doc.root(), &["machines"]).and_then(|e| doc.attributes(e.value).ok()).unwrap_or_else(|| Rc::from(Vec::new()));
+                return Err(unknown_of("machine", m, known.iter().map(|e| e.name.as_bytes())));
+            }
+            Err(e) => return Err(failure(&source, &host, e, true)),
+        };
+        print_warnings(&host.warnings);
+        write(&doc, &shown, a.compact)?;
+        return Ok(0);
+    }
     let e = inventory(&source, doc.clone())?;
     print_warnings(&e.warnings);
     let shown = match (&a.machine, &a.instance) {

@@ -229,3 +229,101 @@ pub fn expand_machine<H: Host>(h: &mut H, arg: &H::Value, machine: &[u8]) -> Res
     let warnings = h.make_list(&warning_items)?;
     Ok(Some(out.attrs(h, &[(b"instances", instances), (b"machines", machines), (b"tags", tags), (b"warnings", warnings)])?))
 }
+
+/// `builtins.expandInstances`'s result cut down to instance `instance`, built without the
+/// rest: its entry, its module's entry in `modules`, and the machines in it with their tags
+/// and the roles they have there. `Ok(None)` when the inventory is valid but has no such
+/// instance. Errors and warnings as [`super::expand`].
+pub fn expand_instance<H: Host>(h: &mut H, arg: &H::Value, instance: &[u8]) -> Result<Option<H::Value>> {
+    use std::collections::BTreeMap;
+
+    use crate::error::Error;
+    use crate::output::Output;
+    use rustc_hash::FxHashMap;
+
+    let inv = read::inventory(h, arg)?;
+    let tag_members = tag_members(&inv);
+    let mut scratch = Scratch::new(inv.machines.len());
+    let report = validate::validate(h, &inv, &tag_members, &mut scratch)?;
+    if !report.errors.is_empty() {
+        return Err(Error::Diagnostics(report.errors));
+    }
+    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    for w in &warnings {
+        h.warn(w);
+    }
+    let Ok(ii) = inv.instances.binary_search_by(|x| x.name.as_slice().cmp(instance)) else { return Ok(None) };
+    let inst = &inv.instances[ii];
+    let mut out = Output::<H>::new();
+    let empty_set = h.make_attrs(&[], &[])?;
+    let empty_list = h.make_list(&[])?;
+    let null = h.make_null()?;
+    let mut empty_entries = FxHashMap::default();
+    // machine → the roles it has here, in role order
+    let mut roles_of: BTreeMap<usize, Vec<H::Value>> = BTreeMap::new();
+    let mut role_names = Vec::with_capacity(inst.roles.len());
+    let mut role_values = Vec::with_capacity(inst.roles.len());
+    for role in &inst.roles {
+        let members = role_members(role, &tag_members, &mut scratch)?;
+        h.check_interrupt(1 + members.len())?;
+        let role_name = out.string(h, &role.name)?;
+        let mut names = Vec::with_capacity(members.len());
+        let mut values = Vec::with_capacity(members.len());
+        for (m, member) in &members {
+            names.push(out.name(h, &inv.machines[*m].name)?);
+            values.push(super::render::member_entry(h, &mut out, role, member, &empty_set, &mut empty_entries)?);
+            roles_of.entry(*m).or_default().push(role_name.clone());
+        }
+        let machines = h.make_attrs(&names, &values)?;
+        let role_out = out.attrs(
+            h,
+            &[
+                (b"machines", machines),
+                (b"settings", role.settings.clone().unwrap_or_else(|| empty_set.clone())),
+                (b"extraModules", role.extra_modules.clone().unwrap_or_else(|| empty_list.clone())),
+            ],
+        )?;
+        role_names.push(out.name(h, &role.name)?);
+        role_values.push(role_out);
+    }
+    let module_name = out.string(h, &inst.module_name)?;
+    let input = match &inst.module_input {
+        Some(i) => out.string(h, i)?,
+        None => null.clone(),
+    };
+    let module = out.attrs(h, &[(b"name", module_name), (b"input", input)])?;
+    let module_id = out.string(h, &inst.module_id)?;
+    let roles = h.make_attrs(&role_names, &role_values)?;
+    let inst_name = out.name(h, &inst.name)?;
+    let inst_value = out.attrs(h, &[(b"module", module), (b"moduleId", module_id), (b"roles", roles)])?;
+    let instances = h.make_attrs(&[inst_name.clone()], &[inst_value])?;
+
+    // the tags of the machines in it
+    let mut tags_of: BTreeMap<usize, Vec<H::Value>> = roles_of.keys().map(|&m| (m, Vec::new())).collect();
+    for (tag, ms) in &tag_members {
+        h.check_interrupt(ms.len())?;
+        for m in ms {
+            if let Some(list) = tags_of.get_mut(m) {
+                list.push(out.string(h, tag)?);
+            }
+        }
+    }
+    let mut machine_names = Vec::with_capacity(roles_of.len());
+    let mut machine_values = Vec::with_capacity(roles_of.len());
+    for (m, roles) in roles_of {
+        let list = h.make_list(&roles)?;
+        let placement = out.attrs(h, &[(b"roles", list)])?;
+        let insts = h.make_attrs(&[inst_name.clone()], &[placement])?;
+        let tags = h.make_list(&tags_of[&m])?;
+        machine_names.push(out.name(h, &inv.machines[m].name)?);
+        machine_values.push(out.attrs(h, &[(b"tags", tags), (b"instances", insts)])?);
+    }
+    let machines = h.make_attrs(&machine_names, &machine_values)?;
+    let users = inv.instances.iter().filter(|i| i.module_id == inst.module_id).map(|i| out.string(h, &i.name)).collect::<Result<Vec<_>>>()?;
+    let users = h.make_list(&users)?;
+    let module_key = out.name(h, &inst.module_id)?;
+    let modules = h.make_attrs(&[module_key], &[users])?;
+    let warning_items = warnings.iter().map(|w| h.make_string(&crate::text::to_bytes(w))).collect::<Result<Vec<_>, _>>()?;
+    let warnings = h.make_list(&warning_items)?;
+    Ok(Some(out.attrs(h, &[(b"instances", instances), (b"machines", machines), (b"modules", modules), (b"warnings", warnings)])?))
+}

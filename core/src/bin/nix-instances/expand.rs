@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::rc::Rc;
 
+use nix_instances_core::instances::query;
 use nix_instances_core::json_text::{JsonText, TextHost, Value};
 use nix_instances_core::suggest::did_you_mean;
 use nix_instances_core::text::visible;
@@ -12,6 +13,9 @@ use nix_instances_core::{instances, multi_service, Error};
 use crate::args::{ExpandArgs, MultiServiceArgs};
 use crate::source::Source;
 use crate::Failure;
+
+/// A cut of the expansion built by the core: for one machine or one instance.
+type Cut<'a> = fn(&mut TextHost<'a>, &Value, &[u8]) -> Result<Option<Value>, Error>;
 
 /// An inventory's expansion and the warnings made on the way.
 pub struct Expanded {
@@ -91,16 +95,24 @@ fn write(doc: &JsonText, v: &Value, compact: bool) -> Result<(), Failure> {
 pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
     let source = Source::read(&a.input.file)?;
     let doc = source.json()?;
-    if let Some(m) = &a.machine {
-        // built for this machine alone, not cut out of the whole expansion
+    let one = match (&a.machine, &a.instance) {
+        (Some(m), _) => Some(("machine", "machines", m, query::expand_machine::<TextHost<'_>> as Cut<'_>)),
+        (_, Some(i)) => Some(("instance", "instances", i, query::expand_instance::<TextHost<'_>> as Cut<'_>)),
+        _ => None,
+    };
+    if let Some((what, set, wanted, cut)) = one {
+        // built for this machine or instance alone, not cut out of the whole expansion
         let mut host = TextHost::new(doc.clone());
         let root = host.root();
-        let shown = match nix_instances_core::instances::query::expand_machine(&mut host, &root, m.as_bytes()) {
+        let shown = match cut(&mut host, &root, wanted.as_bytes()) {
             Ok(Some(v)) => v,
             Ok(None) => {
                 print_warnings(&host.warnings);
-                let known = crate::reasons::find(&doc, doc.root(), &["machines"]).and_then(|e| doc.attributes(e.value).ok()).unwrap_or_else(|| Rc::from(Vec::new()));
-                return Err(unknown_of("machine", m, known.iter().map(|e| e.name.as_bytes())));
+                let known = crate::reasons::find(&doc, doc.root(), &[set])
+                    .filter(|e| doc.kind(e.value) == nix_instances_core::host::Kind::Attrs)
+                    .and_then(|e| doc.attributes(e.value).ok())
+                    .unwrap_or_else(|| Rc::from(Vec::new()));
+                return Err(unknown_of(what, wanted, known.iter().map(|e| e.name.as_bytes())));
             }
             Err(e) => return Err(failure(&source, &host, e, true)),
         };
@@ -110,11 +122,7 @@ pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
     }
     let e = inventory(&source, doc.clone())?;
     print_warnings(&e.warnings);
-    let shown = match (&a.machine, &a.instance) {
-        (Some(m), _) => for_machine(&e.out, m)?,
-        (_, Some(i)) => for_instance(&e.out, i)?,
-        _ => e.out.clone(),
-    };
+    let shown = e.out;
     write(&doc, &shown, a.compact)?;
     Ok(0)
 }
@@ -128,91 +136,9 @@ pub fn run_multi_service(a: &MultiServiceArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// A set built from entries (sorted by name here).
-pub fn attrs(mut entries: Vec<(Rc<str>, Value)>) -> Value {
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Attrs(Rc::from(entries))
-}
-
-fn name(s: &str) -> Rc<str> {
-    Rc::from(s)
-}
-
-/// `no machine named 'x' (did you mean 'y'?)` for a name asked for on the command line.
-pub fn unknown(what: &str, wanted: &str, known: &Value) -> Failure {
-    unknown_of(what, wanted, known.entries().iter().map(|(k, _)| k.as_bytes()))
-}
-
-/// [`unknown`] among the names `known`.
+/// `no machine named 'x' (did you mean 'y'?)` for a name asked for on the command line,
+/// among the names `known`.
 pub fn unknown_of<'k>(what: &str, wanted: &str, known: impl IntoIterator<Item = &'k [u8]>) -> Failure {
     let hint = did_you_mean(wanted.as_bytes(), known);
     Failure::io(format!("no {what} named '{wanted}'{hint}"))
-}
-
-/// What machine `m` gets: the expansion with only `m` among the machines, only the instances
-/// and roles `m` is in, and in each role only `m`'s entry (its settings imports, in order).
-pub fn for_machine(out: &Value, m: &str) -> Result<Value, Failure> {
-    let machines = out.get("machines").cloned().unwrap_or(Value::Null);
-    let machine = machines.get(m).ok_or_else(|| unknown("machine", m, &machines))?.clone();
-    let mut instances = Vec::new();
-    for (i, _) in machine.get("instances").map(Value::entries).unwrap_or_default() {
-        let Some(inst) = out.get("instances").and_then(|x| x.get(i)) else { continue };
-        let mut roles = Vec::new();
-        for (r, role) in inst.get("roles").map(Value::entries).unwrap_or_default() {
-            let Some(entry) = role.get("machines").and_then(|ms| ms.get(m)) else { continue };
-            let kept: Vec<(Rc<str>, Value)> = role
-                .entries()
-                .iter()
-                .map(|(k, v)| match k.as_ref() {
-                    "machines" => (k.clone(), attrs(vec![(name(m), entry.clone())])),
-                    _ => (k.clone(), v.clone()),
-                })
-                .collect();
-            roles.push((r.clone(), attrs(kept)));
-        }
-        let kept = inst.entries().iter().map(|(k, v)| if k.as_ref() == "roles" { (k.clone(), attrs(roles.clone())) } else { (k.clone(), v.clone()) });
-        instances.push((i.clone(), attrs(kept.collect())));
-    }
-    let tags: Vec<(Rc<str>, Value)> = machine
-        .get("tags")
-        .map(Value::list)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|t| t.str())
-        .filter_map(|t| out.get("tags").and_then(|ts| ts.get(t)).map(|ms| (name(t), ms.clone())))
-        .collect();
-    Ok(attrs(vec![
-        (name("instances"), attrs(instances)),
-        (name("machines"), attrs(vec![(name(m), machine.clone())])),
-        (name("tags"), attrs(tags)),
-        (name("warnings"), out.get("warnings").cloned().unwrap_or(Value::List(Rc::from(Vec::new())))),
-    ]))
-}
-
-/// Instance `i`: its entry, its module's entry in `modules`, and the machines in it with the
-/// roles they have there.
-pub fn for_instance(out: &Value, i: &str) -> Result<Value, Failure> {
-    let instances = out.get("instances").cloned().unwrap_or(Value::Null);
-    let inst = instances.get(i).ok_or_else(|| unknown("instance", i, &instances))?.clone();
-    let mut machines = Vec::new();
-    for (m, machine) in out.get("machines").map(Value::entries).unwrap_or_default() {
-        let Some(mine) = machine.get("instances").and_then(|x| x.get(i)) else { continue };
-        let kept = machine.entries().iter().map(|(k, v)| {
-            if k.as_ref() == "instances" {
-                (k.clone(), attrs(vec![(name(i), mine.clone())]))
-            } else {
-                (k.clone(), v.clone())
-            }
-        });
-        machines.push((m.clone(), attrs(kept.collect())));
-    }
-    let module_id = inst.get("moduleId").and_then(Value::str).unwrap_or_default().to_string();
-    let modules: Vec<(Rc<str>, Value)> =
-        out.get("modules").and_then(|ms| ms.get(&module_id)).map(|v| (name(&module_id), v.clone())).into_iter().collect();
-    Ok(attrs(vec![
-        (name("instances"), attrs(vec![(name(i), inst)])),
-        (name("machines"), attrs(machines)),
-        (name("modules"), attrs(modules)),
-        (name("warnings"), out.get("warnings").cloned().unwrap_or(Value::List(Rc::from(Vec::new())))),
-    ]))
 }

@@ -532,7 +532,7 @@ fn every_view_reads_the_text_a_bounded_number_of_times() {
         "instances": { "i": { "roles": { "r": { "tags": ["t"], "machines": (0..20000).step_by(2).map(|k| (format!("m{k}"), json!({}))).collect::<serde_json::Map<_, _>>() } } } }
     })
     .to_string();
-    for args in [&["graph", "-"][..], &["graph", "--machine", "m7", "-"], &["explain", "-", "m8"], &["expand", "--machine", "m8", "-"]] {
+    for args in [&["graph", "-"][..], &["graph", "--machine", "m7", "-"], &["explain", "-", "m8"], &["expand", "--machine", "m8", "-"], &["expand", "--instance", "i", "-"], &["graph", "--instance", "i", "-"]] {
         let (r, bytes) = scanned_bytes(args, &members);
         assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
         assert!(bytes <= 8 * members.len(), "{args:?}: scanned {bytes} bytes of a {}-byte file", members.len());
@@ -755,4 +755,57 @@ fn check_json_always_writes_one_document() {
     assert_eq!(r.code, 2);
     let v = r.json();
     assert_eq!((v["file"].clone(), v["valid"].clone(), v["diagnostics"][0]["line"].clone()), (json!("/nonexistent/inventory.json"), json!(false), Value::Null));
+}
+
+/// `expand --machine` and `--instance` are built by the core for one machine or instance: the
+/// same as the whole expansion cut down.
+#[test]
+fn expand_one_machine_or_instance_is_the_whole_expansion_cut_down() {
+    let inv = json!({
+        "machines": { "a": { "tags": ["web", "x"] }, "b": { "machineClass": "darwin", "tags": ["web"] }, "c": {}, "d": { "tags": ["x"] } },
+        "tags": { "backup": ["a", "c"] },
+        "instances": {
+            "i": { "module": { "name": "m", "input": "in" }, "roles": {
+                "r": { "tags": { "web": { "settings": { "w": 1 } }, "x": {} }, "machines": { "a": { "settings": { "s": 1 } }, "c": {} }, "settings": { "k": [1, 2] } },
+                "s": { "tags": ["backup", "nope"], "extraModules": [{ "e": true }] } } },
+            "j": { "module": { "name": "m", "input": "in" }, "roles": { "r": { "tags": ["darwin"] } } },
+            "k": { "roles": { "q": { "machines": { "d": {} } } } }
+        }
+    })
+    .to_string();
+    let all = run(&["expand", "-"], &inv).json();
+    for m in ["a", "b", "c", "d"] {
+        let mut instances = serde_json::Map::new();
+        for i in all["machines"][m]["instances"].as_object().unwrap().keys() {
+            let mut inst = all["instances"][i].clone();
+            let roles = inst["roles"].as_object_mut().unwrap();
+            roles.retain(|_, r| r["machines"].get(m).is_some());
+            for r in roles.values_mut() {
+                let entry = r["machines"][m].clone();
+                r["machines"] = json!({ m: entry });
+            }
+            instances.insert(i.clone(), inst);
+        }
+        let tags: serde_json::Map<_, _> =
+            all["machines"][m]["tags"].as_array().unwrap().iter().map(|t| (t.as_str().unwrap().to_string(), all["tags"][t.as_str().unwrap()].clone())).collect();
+        let expected = json!({ "instances": instances, "machines": { m: all["machines"][m] }, "tags": tags, "warnings": all["warnings"] });
+        assert_eq!(run(&["expand", "--machine", m, "-"], &inv).json(), expected, "machine {m}");
+    }
+    for i in ["i", "j", "k"] {
+        let machines: serde_json::Map<_, _> = all["machines"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| v["instances"].get(i).is_some())
+            .map(|(k, v)| {
+                let mut v = v.clone();
+                v["instances"] = json!({ i: v["instances"][i] });
+                (k.clone(), v)
+            })
+            .collect();
+        let id = all["instances"][i]["moduleId"].as_str().unwrap();
+        let expected = json!({ "instances": { i: all["instances"][i] }, "machines": machines, "modules": { id: all["modules"][id] }, "warnings": all["warnings"] });
+        assert_eq!(run(&["expand", "--instance", i, "-"], &inv).json(), expected, "instance {i}");
+    }
+    assert_eq!(all["warnings"].as_array().unwrap().len(), 1);
 }

@@ -59,8 +59,14 @@ pub struct MemberView {
 
 /// The [`Overview`] of an inventory. With `only`, memberships of those machines alone (names
 /// that are not machines are ignored): each role answers in time logarithmic in its size;
-/// without, every membership. Errors as [`super::check`].
-pub fn overview<H: Host>(h: &mut H, arg: &H::Value, only: Option<&[&[u8]]>) -> Result<Overview> {
+/// without, every membership. With `instances`, memberships in those instances alone (the
+/// others are listed with their roles, without members). Errors as [`super::check`].
+pub fn overview<H: Host>(
+    h: &mut H,
+    arg: &H::Value,
+    only: Option<&[&[u8]]>,
+    instances_only: Option<&[&[u8]]>,
+) -> Result<Overview> {
     let inv = read::inventory(h, arg)?;
     let tag_members = tag_members(&inv);
     let mut scratch = Scratch::new(inv.machines.len());
@@ -91,7 +97,12 @@ pub fn overview<H: Host>(h: &mut H, arg: &H::Value, only: Option<&[&[u8]]>) -> R
     let mut instances = Vec::with_capacity(inv.instances.len());
     for inst in &inv.instances {
         let mut roles = Vec::with_capacity(inst.roles.len());
+        let skipped = instances_only.is_some_and(|is| !is.contains(&inst.name.as_slice()));
         for role in &inst.roles {
+            if skipped {
+                roles.push(RoleView { name: role.name.clone(), tags: role.tags.iter().map(|(t, _)| t.clone()).collect(), members: Vec::new() });
+                continue;
+            }
             let listed = |m: usize| role.machines.binary_search_by(|e| e.machine.0.as_slice().cmp(&machines[m].name)).is_ok();
             let members = match &wanted {
                 Some(w) => w

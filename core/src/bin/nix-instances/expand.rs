@@ -108,8 +108,11 @@ pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
             Ok(Some(v)) => v,
             Ok(None) => {
                 print_warnings(&host.warnings);
-                let known = crate::reasons::find(&doc, doc.root(), &[set])
-                    .filter(|e| doc.kind(e.value) == nix_instances_core::host::Kind::Attrs)
+                let attrs = nix_instances_core::host::Kind::Attrs;
+                let known = (doc.kind(doc.root()) == attrs)
+                    .then(|| doc.attribute(doc.root(), set).ok().flatten())
+                    .flatten()
+                    .filter(|e| doc.kind(e.value) == attrs)
                     .and_then(|e| doc.attributes(e.value).ok())
                     .unwrap_or_else(|| Rc::from(Vec::new()));
                 return Err(unknown_of(what, wanted, known.iter().map(|e| e.name.as_bytes())));

@@ -232,7 +232,7 @@ fn to_json(e: &Explanation, report: &Report) -> Json {
 pub fn run(a: &ExplainArgs) -> Result<u8, Failure> {
     let source = Source::read(&a.input.file)?;
     let doc = source.json()?;
-    let o = reasons::overview(&source, &doc, Some(std::slice::from_ref(&a.machine)), false)?;
+    let o = reasons::overview(&source, &doc, Some(std::slice::from_ref(&a.machine)), None, false)?;
     let Ok(m) = o.machines.binary_search_by(|m| m.name.as_slice().cmp(a.machine.as_bytes())) else {
         return Err(unknown_of("machine", &a.machine, o.machines.iter().map(|m| m.name.as_slice())));
     };

@@ -138,9 +138,10 @@ fn to_json(g: &Graph) -> serde_json::Value {
 pub fn run(a: &GraphArgs) -> Result<u8, Failure> {
     let source = Source::read(&a.input.file)?;
     let doc = source.json()?;
-    // memberships of the machines asked for only, when they are asked for by name
+    // memberships of the machines and instances asked for only, when they are asked for by name
     let only = (!a.machine.is_empty()).then_some(a.machine.as_slice());
-    let o = reasons::overview(&source, &doc, only, true)?;
+    let instances = (!a.instance.is_empty()).then_some(a.instance.as_slice());
+    let o = reasons::overview(&source, &doc, only, instances, true)?;
     let known = |m: &str| o.machines.binary_search_by(|x| x.name.as_slice().cmp(m.as_bytes())).is_ok();
     for m in &a.machine {
         if !known(m) {

@@ -15,7 +15,6 @@ use nix_instances_core::text::{is_unsafe, push_visible, visible};
 use serde_json::{json, Value};
 
 use crate::args::Color;
-use crate::source::Source;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -267,20 +266,28 @@ fn missing_part(path: &Path, found: usize) -> String {
     }
 }
 
+/// The input findings are about: its name as shown in messages and its text (from a
+/// `source::Source`, which converts into it).
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'s> {
+    pub name: &'s str,
+    pub text: &'s str,
+}
+
 /// Findings about one input.
 pub struct Report<'s> {
-    pub source: &'s Source,
+    pub source: Input<'s>,
     pub findings: Vec<Finding>,
     lines: OnceCell<Lines>,
 }
 
 impl<'s> Report<'s> {
-    pub fn new(source: &'s Source, findings: Vec<Finding>) -> Report<'s> {
-        Report { source, findings, lines: OnceCell::new() }
+    pub fn new(source: impl Into<Input<'s>>, findings: Vec<Finding>) -> Report<'s> {
+        Report { source: source.into(), findings, lines: OnceCell::new() }
     }
 
     fn lines(&self) -> &Lines {
-        self.lines.get_or_init(|| Lines::new(&self.source.text))
+        self.lines.get_or_init(|| Lines::new(self.source.text))
     }
 
     pub fn count(&self, s: Severity) -> usize {
@@ -289,14 +296,14 @@ impl<'s> Report<'s> {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        self.lines().line_col(&self.source.text, offset)
+        self.lines().line_col(self.source.text, offset)
     }
 
     /// Every finding, rendered for people: the message, the place, the line (a window of it
     /// when it is long) with the span underlined. Text from the input is escaped ([`visible`]).
     pub fn render(&self, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
         let config = term::Config::default();
-        let name = visible(&self.source.name);
+        let name = visible(self.source.name);
         for f in &self.findings {
             let d = match f.severity {
                 Severity::Error => Diagnostic::error(),
@@ -306,7 +313,7 @@ impl<'s> Report<'s> {
             let d = d.with_message(visible(&f.message)).with_notes(notes);
             let (excerpt, d) = match f.span {
                 Some(span) => {
-                    let (excerpt, range) = Excerpt::new(&name, &self.source.text, self.lines(), span);
+                    let (excerpt, range) = Excerpt::new(&name, self.source.text, self.lines(), span);
                     (excerpt, d.with_labels(vec![Label::primary((), range).with_message(visible(&f.label))]))
                 }
                 None => (Excerpt { name: &name, text: String::new(), line: 1, column: 1 }, d),

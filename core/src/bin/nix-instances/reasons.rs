@@ -141,14 +141,22 @@ pub fn text(name: &[u8]) -> String {
     String::from_utf8_lossy(name).into_owned()
 }
 
-/// The inventory's [`Overview`] (memberships of `only` these machines, if given); an invalid
+/// The inventory's [`Overview`] (memberships of `only` these machines, and in these
+/// `instances`, if given); an invalid
 /// inventory fails as `expand` does (exit 1, the primop's message, the hint to `check`).
 /// Warnings go to standard error when `warn`.
-pub fn overview(source: &Source, doc: &JsonText, only: Option<&[String]>, warn: bool) -> Result<Overview, Failure> {
+pub fn overview(
+    source: &Source,
+    doc: &JsonText,
+    only: Option<&[String]>,
+    instances: Option<&[String]>,
+    warn: bool,
+) -> Result<Overview, Failure> {
     let mut host = TextHost::new(doc.clone());
     let root = host.root();
     let only: Option<Vec<&[u8]>> = only.map(|o| o.iter().map(|s| s.as_bytes()).collect());
-    let result = query::overview(&mut host, &root, only.as_deref()).and_then(|o| {
+    let instances: Option<Vec<&[u8]>> = instances.map(|o| o.iter().map(|s| s.as_bytes()).collect());
+    let result = query::overview(&mut host, &root, only.as_deref(), instances.as_deref()).and_then(|o| {
         if o.report.errors.is_empty() {
             Ok(o)
         } else {

@@ -5,13 +5,19 @@ use std::path::Path;
 
 use nix_instances_core::json_text::{JsonText, Span};
 
-use crate::output::{stderr_is_terminal, Finding, Report, Severity};
+use crate::output::{stderr_is_terminal, Finding, Input, Report, Severity};
 use crate::Failure;
 
 /// The input: its name as shown in messages and its text.
 pub struct Source {
     pub name: String,
     pub text: String,
+}
+
+impl<'s> From<&'s Source> for Input<'s> {
+    fn from(s: &'s Source) -> Input<'s> {
+        Input { name: &s.name, text: &s.text }
+    }
 }
 
 impl Source {

@@ -809,3 +809,29 @@ fn expand_one_machine_or_instance_is_the_whole_expansion_cut_down() {
     }
     assert_eq!(all["warnings"].as_array().unwrap().len(), 1);
 }
+
+/// `explain --json` and `graph --json` write one JSON document when they fail too: the shape of
+/// `check --json`, with every finding of an invalid inventory.
+#[test]
+fn explain_and_graph_json_always_write_one_document() {
+    for args in [&["explain", "--json", "-", "a"][..], &["graph", "--json", "-"], &["graph", "--format", "json", "-"]] {
+        let r = run(args, "{\n  \"machines\": [1, }\n");
+        assert_eq!(r.code, 2, "{args:?}");
+        assert_eq!(r.json()["diagnostics"][0]["line"], json!(2), "{args:?}");
+        let mut a = args.to_vec();
+        let file = a.iter().position(|x| *x == "-").unwrap();
+        a[file] = FIVE;
+        let r = run(&a, "");
+        assert_eq!(r.code, 1, "{args:?}");
+        let v = r.json();
+        assert_eq!((v["valid"].clone(), v["errors"].clone(), v["warnings"].clone()), (json!(false), json!(5), json!(1)), "{args:?}");
+        a[file] = "/nonexistent/inventory.json";
+        let r = run(&a, "");
+        assert_eq!(r.code, 2);
+        assert_eq!(r.json()["diagnostics"][0]["line"], Value::Null);
+    }
+    let r = run(&["explain", "--json", EXAMPLE, "wbe2"], "");
+    assert_eq!(r.code, 2);
+    assert_eq!(r.json()["diagnostics"][0]["message"], json!("no machine named 'wbe2' (did you mean 'web2'?)"));
+}
+

@@ -68,30 +68,46 @@ fn size(doc: &JsonText) -> (usize, usize) {
 }
 
 pub fn run(a: &CheckArgs) -> Result<u8, Failure> {
-    if !a.json {
-        return run_on(a, Source::read(&a.input.file)?);
-    }
-    // `--json`: one JSON document on standard output whatever happens, an unreadable or
-    // malformed file included (as a finding without a path), besides the text on stderr
-    let source = match Source::read(&a.input.file) {
+    with_input(&a.input.file, a.json, |source, doc| run_on(a, source, doc))
+}
+
+/// Reads and parses `file`, then runs `f` on it. With `json` (a command's `--json`), a file
+/// that cannot be read or is not JSON Nix reads also writes `check --json`'s document on
+/// standard output, with the problem as its one diagnostic (no path; a position for a syntax
+/// error), so that a tool always gets one JSON document; the text goes to stderr as always.
+pub fn with_input<T>(file: &std::path::Path, json: bool, f: impl FnOnce(&Source, JsonText) -> Result<T, Failure>) -> Result<T, Failure> {
+    let source = match Source::read(file) {
         Ok(s) => s,
-        Err(f) => {
-            let name = if a.input.file.as_os_str() == "-" { "<stdin>".to_string() } else { a.input.file.display().to_string() };
-            let message = f.message.trim_end().trim_start_matches("nix-instances: ").to_string();
-            let finding = Finding { severity: Severity::Error, message, path: None, span: None, label: String::new(), notes: Vec::new(), suggestion: None };
-            let empty = Source { name, text: String::new() };
-            print_json(&document(&Report::new(&empty, vec![finding])))?;
-            return Err(f);
+        Err(failure) => {
+            if json {
+                let name = if file.as_os_str() == "-" { "<stdin>".to_string() } else { file.display().to_string() };
+                let empty = Source { name, text: String::new() };
+                print_json(&failure_document(&empty, &failure))?;
+            }
+            return Err(failure);
         }
     };
-    if let Err(finding) = source.parse() {
-        let report = Report::new(&source, vec![finding]);
-        print_json(&document(&report))?;
-        let mut shown = Vec::new();
-        report.render(&mut shown, crate::output::stderr_is_terminal())?;
-        return Err(Failure { code: 2, message: String::from_utf8_lossy(&shown).into_owned() });
-    }
-    run_on(a, source)
+    let doc = match source.parse() {
+        Ok(doc) => doc,
+        Err(finding) => {
+            let report = Report::new(&source, vec![finding]);
+            if json {
+                print_json(&document(&report))?;
+            }
+            let mut shown = Vec::new();
+            report.render(&mut shown, crate::output::stderr_is_terminal())?;
+            return Err(Failure { code: 2, message: String::from_utf8_lossy(&shown).into_owned() });
+        }
+    };
+    f(&source, doc)
+}
+
+/// `check --json`'s document for a failure that is not about a place in the file (an
+/// unreadable file, a name asked for that is not there): its message as the one diagnostic.
+pub fn failure_document(source: &Source, failure: &Failure) -> serde_json::Value {
+    let message = failure.message.trim_end().trim_start_matches("nix-instances: ").trim_start_matches("error: ").to_string();
+    let finding = Finding { severity: Severity::Error, message, path: None, span: None, label: String::new(), notes: Vec::new(), suggestion: None };
+    document(&Report::new(source, vec![finding]))
 }
 
 /// `check --json`'s document.
@@ -106,19 +122,38 @@ fn document(report: &Report) -> serde_json::Value {
     })
 }
 
-fn run_on(a: &CheckArgs, source: Source) -> Result<u8, Failure> {
-    let doc = source.json()?;
-    let (problems, size, foreign) = problems(&doc);
+/// The findings of `check` about the inventory in `doc`, and its size when its structure
+/// could be read.
+fn findings(doc: &JsonText) -> (Vec<Finding>, Size) {
+    let (problems, size, foreign) = problems(doc);
     let mut findings: Vec<Finding> = problems
         .into_iter()
         .map(|p| {
-            let mut f = Finding::at_path(&doc, p.severity, p.path, p.message, Vec::new());
+            let mut f = Finding::at_path(doc, p.severity, p.path, p.message, Vec::new());
             f.suggestion = p.suggestion;
             f
         })
         .collect();
     findings.extend(foreign);
-    let report = Report::new(&source, findings);
+    (findings, size)
+}
+
+/// The JSON document of a command's `--json` that failed: `check --json`'s, with every
+/// finding when the inventory is invalid (exit 1), else the failure's message as its one
+/// diagnostic.
+pub fn json_failure(source: &Source, doc: &JsonText, failure: &Failure) -> serde_json::Value {
+    if failure.code == 1 {
+        let (findings, _) = findings(doc);
+        if findings.iter().any(|f| f.severity == Severity::Error) {
+            return document(&Report::new(source, findings));
+        }
+    }
+    failure_document(source, failure)
+}
+
+fn run_on(a: &CheckArgs, source: &Source, doc: JsonText) -> Result<u8, Failure> {
+    let (findings, size) = findings(&doc);
+    let report = Report::new(source, findings);
     let (errors, warnings) = (report.count(Severity::Error), report.count(Severity::Warning));
     if a.json {
         print_json(&document(&report))?;

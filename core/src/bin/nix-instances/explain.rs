@@ -230,14 +230,22 @@ fn to_json(e: &Explanation, report: &Report) -> Json {
 }
 
 pub fn run(a: &ExplainArgs) -> Result<u8, Failure> {
-    let source = Source::read(&a.input.file)?;
-    let doc = source.json()?;
-    let o = reasons::overview(&source, &doc, Some(std::slice::from_ref(&a.machine)), None, false)?;
+    crate::check::with_input(&a.input.file, a.json, |source, doc| {
+        run_on(a, source, &doc).inspect_err(|f| {
+            if a.json {
+                let _ = print_json(&crate::check::json_failure(source, &doc, f));
+            }
+        })
+    })
+}
+
+fn run_on(a: &ExplainArgs, source: &Source, doc: &JsonText) -> Result<u8, Failure> {
+    let o = reasons::overview(source, doc, Some(std::slice::from_ref(&a.machine)), None, false)?;
     let Ok(m) = o.machines.binary_search_by(|m| m.name.as_slice().cmp(a.machine.as_bytes())) else {
         return Err(unknown_of("machine", &a.machine, o.machines.iter().map(|m| m.name.as_slice())));
     };
-    let e = explain(&doc, &o, m);
-    let report = Report::new(&source, Vec::new());
+    let e = explain(doc, &o, m);
+    let report = Report::new(source, Vec::new());
     if a.json {
         print_json(&to_json(&e, &report))?;
     } else {

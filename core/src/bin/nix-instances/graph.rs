@@ -13,6 +13,7 @@ use crate::output::print_json;
 use crate::picture::{dot, Edge, Graph, Node, NodeKind};
 use crate::reasons::{self, text as name};
 use crate::source::Source;
+use nix_instances_core::json_text::JsonText;
 use crate::Failure;
 
 /// What to keep: all of a kind when its list is empty. Filters of different kinds all apply.
@@ -136,12 +137,21 @@ fn to_json(g: &Graph) -> serde_json::Value {
 }
 
 pub fn run(a: &GraphArgs) -> Result<u8, Failure> {
-    let source = Source::read(&a.input.file)?;
-    let doc = source.json()?;
+    let json = a.json || a.format == Format::Json;
+    crate::check::with_input(&a.input.file, json, |source, doc| {
+        run_on(a, source, &doc).inspect_err(|f| {
+            if json {
+                let _ = print_json(&crate::check::json_failure(source, &doc, f));
+            }
+        })
+    })
+}
+
+fn run_on(a: &GraphArgs, source: &Source, doc: &JsonText) -> Result<u8, Failure> {
     // memberships of the machines and instances asked for only, when they are asked for by name
     let only = (!a.machine.is_empty()).then_some(a.machine.as_slice());
     let instances = (!a.instance.is_empty()).then_some(a.instance.as_slice());
-    let o = reasons::overview(&source, &doc, only, instances, true)?;
+    let o = reasons::overview(source, doc, only, instances, true)?;
     let known = |m: &str| o.machines.binary_search_by(|x| x.name.as_slice().cmp(m.as_bytes())).is_ok();
     for m in &a.machine {
         if !known(m) {

@@ -307,7 +307,7 @@ pub fn expand_instance<H: Host>(h: &mut H, arg: &H::Value, instance: &[u8]) -> R
     let roles = h.make_attrs(&role_names, &role_values)?;
     let inst_name = out.name(h, &inst.name)?;
     let inst_value = out.attrs(h, &[(b"module", module), (b"moduleId", module_id), (b"roles", roles)])?;
-    let instances = h.make_attrs(&[inst_name.clone()], &[inst_value])?;
+    let instances = h.make_attrs(std::slice::from_ref(&inst_name), &[inst_value])?;
 
     // the tags of the machines in it
     let mut tags_of: BTreeMap<usize, Vec<H::Value>> = roles_of.keys().map(|&m| (m, Vec::new())).collect();
@@ -324,7 +324,7 @@ pub fn expand_instance<H: Host>(h: &mut H, arg: &H::Value, instance: &[u8]) -> R
     for (m, roles) in roles_of {
         let list = h.make_list(&roles)?;
         let placement = out.attrs(h, &[(b"roles", list)])?;
-        let insts = h.make_attrs(&[inst_name.clone()], &[placement])?;
+        let insts = h.make_attrs(std::slice::from_ref(&inst_name), &[placement])?;
         let tags = h.make_list(&tags_of[&m])?;
         machine_names.push(out.name(h, &inv.machines[m].name)?);
         machine_values.push(out.attrs(h, &[(b"tags", tags), (b"instances", insts)])?);

@@ -90,7 +90,7 @@ pub fn with_input<T>(file: &std::path::Path, json: bool, f: impl FnOnce(&Source,
     let doc = match source.parse() {
         Ok(doc) => doc,
         Err(finding) => {
-            let report = Report::new(&source, vec![finding]);
+            let report = Report::new(&source, vec![*finding]);
             if json {
                 print_json(&document(&report))?;
             }

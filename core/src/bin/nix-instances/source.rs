@@ -43,14 +43,14 @@ impl Source {
     pub fn json(&self) -> Result<JsonText<'_>, Failure> {
         self.parse().map_err(|finding| {
             let mut shown = Vec::new();
-            let _ = Report::new(self, vec![finding]).render(&mut shown, stderr_is_terminal());
+            let _ = Report::new(self, vec![*finding]).render(&mut shown, stderr_is_terminal());
             Failure { code: 2, message: String::from_utf8_lossy(&shown).into_owned() }
         })
     }
 
     /// The text as a checked JSON document, or the finding of its syntax error (or of what
     /// `builtins.fromJSON` refuses) at its position.
-    pub fn parse(&self) -> Result<JsonText<'_>, Finding> {
+    pub fn parse(&self) -> Result<JsonText<'_>, Box<Finding>> {
         JsonText::parse(&self.text).map_err(|e| {
             let at = e.offset.min(self.text.len());
             let span = Span { start: at, end: (at + e.len.max(1)).min(self.text.len()) };
@@ -63,7 +63,7 @@ impl Source {
                 notes: Vec::new(),
                 suggestion: None,
             };
-            finding
+            Box::new(finding)
         })
     }
 }

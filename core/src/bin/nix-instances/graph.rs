@@ -1,7 +1,8 @@
 //! `graph`: machines, instances and roles as a graph, cut down by `--machine`, `--instance`
 //! and `--tag`; written as DOT, JSON, or SVG (svg.rs).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 use std::io::Write as _;
 
 use nix_instances_core::instances::query::Overview;
@@ -10,7 +11,7 @@ use serde_json::json;
 use crate::args::{Format, GraphArgs};
 use crate::expand::unknown_of;
 use crate::output::print_json;
-use crate::picture::{dot, Edge, Graph, Node, NodeKind};
+use crate::picture::{write_dot, Edge, Graph, Node, NodeKind};
 use crate::reasons::{self, text as name};
 use crate::source::Source;
 use nix_instances_core::json_text::JsonText;
@@ -55,6 +56,7 @@ fn role_id(i: &str, r: &str) -> String {
 /// The graph of an inventory's overview, cut down by `filter`. Linear in the memberships.
 pub fn build(o: &Overview, filter: &Filter) -> Graph {
     let names: Vec<String> = o.machines.iter().map(|m| name(&m.name)).collect();
+    let mut machine_ids: Vec<Option<Rc<str>>> = vec![None; names.len()];
     let carries = |m: usize| {
         filter.tags.is_empty() || filter.tags.iter().any(|t| o.machines[m].tags.binary_search(&t.as_bytes().to_vec()).is_ok())
     };
@@ -88,21 +90,40 @@ pub fn build(o: &Overview, filter: &Filter) -> Graph {
         }
         for role in &inst.roles {
             let r = name(&role.name);
+            let rid: Rc<str> = Rc::from(role_id(&i, &r));
+            // labels by their sources: (listed, the role's tags carried)
+            let mut labels: HashMap<(bool, &[u32]), Rc<str>> = HashMap::new();
+            let mut any = false;
             for mb in &role.members {
                 if !keep_machine(mb.machine) {
                     continue;
                 }
-                let m = &names[mb.machine];
+                any = true;
+                let to = match &machine_ids[mb.machine] {
+                    Some(id) => id.clone(),
+                    None => {
+                        let m = &names[mb.machine];
+                        nodes.insert(Node { kind: NodeKind::Machine, id: machine_id(m), label: m.clone() });
+                        machine_ids[mb.machine].insert(Rc::from(machine_id(m))).clone()
+                    }
+                };
+                let label = labels
+                    .entry((mb.listed, &mb.tags))
+                    .or_insert_with(|| {
+                        let mut why = Vec::new();
+                        if mb.listed {
+                            why.push("explicit".to_string());
+                        }
+                        why.extend(mb.tags.iter().map(|&k| format!("tag {}", name(&role.tags[k as usize]))));
+                        Rc::from(why.join(", "))
+                    })
+                    .clone();
+                edges.push(Edge { from: rid.clone(), to, label, explicit: mb.listed });
+            }
+            if any {
                 add_instance(&mut nodes, &i, &module);
                 nodes.insert(Node { kind: NodeKind::Role, id: role_id(&i, &r), label: r.clone() });
-                nodes.insert(Node { kind: NodeKind::Machine, id: machine_id(m), label: m.clone() });
                 role_edges.insert((instance_id(&i), role_id(&i, &r)));
-                let mut why = Vec::new();
-                if mb.listed {
-                    why.push("explicit".to_string());
-                }
-                why.extend(mb.tags.iter().map(|&k| format!("tag {}", name(&role.tags[k as usize]))));
-                edges.push(Edge { from: role_id(&i, &r), to: machine_id(m), label: why.join(", "), explicit: mb.listed });
             }
         }
     }
@@ -119,7 +140,7 @@ pub fn build(o: &Overview, filter: &Filter) -> Graph {
         }
     }
     let mut all: Vec<Edge> =
-        role_edges.into_iter().map(|(from, to)| Edge { from, to, label: String::new(), explicit: false }).collect();
+        role_edges.into_iter().map(|(from, to)| Edge { from: from.into(), to: to.into(), label: "".into(), explicit: false }).collect();
     all.extend(edges);
     Graph { nodes: nodes.into_iter().collect(), edges: all }
 }
@@ -132,7 +153,7 @@ fn to_json(g: &Graph) -> serde_json::Value {
     };
     json!({
         "nodes": g.nodes.iter().map(|n| json!({ "id": n.id, "kind": kind(n.kind), "label": n.label })).collect::<Vec<_>>(),
-        "edges": g.edges.iter().map(|e| json!({ "from": e.from, "to": e.to, "label": e.label, "explicit": e.explicit })).collect::<Vec<_>>(),
+        "edges": g.edges.iter().map(|e| json!({ "from": e.from.as_ref(), "to": e.to.as_ref(), "label": e.label.as_ref(), "explicit": e.explicit })).collect::<Vec<_>>(),
     })
 }
 
@@ -173,7 +194,7 @@ fn run_on(a: &GraphArgs, source: &Source, doc: &JsonText) -> Result<u8, Failure>
     let format = if a.json { Format::Json } else { a.format };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
-        Format::Dot => out.write_all(dot(&g).as_bytes())?,
+        Format::Dot => write_dot(&g, &mut out)?,
         Format::Json => {
             drop(out);
             print_json(&to_json(&g))?;

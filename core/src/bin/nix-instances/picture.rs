@@ -1,9 +1,9 @@
 //! The picture of an inventory: nodes and edges, and how they are written as Graphviz DOT.
 //! `graph` builds it, `svg` lays it out.
 
-use std::fmt::Write as _;
+use std::rc::Rc;
 
-use nix_instances_core::text::push_visible;
+use nix_instances_core::text::{is_unsafe, push_visible};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NodeKind {
@@ -21,11 +21,12 @@ pub struct Node {
 }
 
 #[derive(Debug, Clone)]
+/// Ids and labels are shared (a fleet's picture has millions of edges and few distinct ones).
 pub struct Edge {
-    pub from: String,
-    pub to: String,
+    pub from: Rc<str>,
+    pub to: Rc<str>,
     /// Empty for instance → role; `explicit`, `tag web`, … for role → machine.
-    pub label: String,
+    pub label: Rc<str>,
     pub explicit: bool,
 }
 
@@ -51,11 +52,12 @@ fn quote(s: &str) -> String {
             // Graphviz reads entities in labels (`&#1;` would reach the SVG as a character
             // reference XML forbids): an ampersand is written as the entity for itself
             '&' => q.push_str("&amp;"),
-            c => {
+            c if is_unsafe(c) => {
                 one.clear();
                 push_visible(&mut one, c);
                 q.push_str(&one.replace('\\', "\\\\"));
             }
+            c => q.push(c),
         }
     }
     q.push('"');
@@ -66,14 +68,21 @@ fn quote(s: &str) -> String {
 /// from a role to a machine are solid when the machine is listed, dashed when only a tag
 /// brings it in.
 pub fn dot(g: &Graph) -> String {
-    let mut s = String::from("digraph inventory {\n  rankdir=LR;\n  node [fontname=\"sans-serif\"];\n  edge [fontname=\"sans-serif\", fontsize=10];\n");
+    let mut out = Vec::new();
+    write_dot(g, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("DOT is UTF-8")
+}
+
+/// [`dot`], written as it is made (the DOT of a whole fleet is hundreds of megabytes).
+pub fn write_dot(g: &Graph, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    out.write_all(b"digraph inventory {\n  rankdir=LR;\n  node [fontname=\"sans-serif\"];\n  edge [fontname=\"sans-serif\", fontsize=10];\n")?;
     for n in &g.nodes {
         let attrs = match n.kind {
             NodeKind::Instance => "shape=box, style=\"rounded,filled\", fillcolor=\"#dbe8f6\"",
             NodeKind::Role => "shape=ellipse, style=filled, fillcolor=\"#fdf1d6\"",
             NodeKind::Machine => "shape=box, style=filled, fillcolor=\"#e3f2e1\"",
         };
-        let _ = writeln!(s, "  {} [label={}, {attrs}];", quote(&n.id), quote(&n.label));
+        writeln!(out, "  {} [label={}, {attrs}];", quote(&n.id), quote(&n.label))?;
     }
     for e in &g.edges {
         let style = match (e.label.is_empty(), e.explicit) {
@@ -81,8 +90,7 @@ pub fn dot(g: &Graph) -> String {
             (false, true) => format!(" [label={}]", quote(&e.label)),
             (false, false) => format!(" [label={}, style=dashed]", quote(&e.label)),
         };
-        let _ = writeln!(s, "  {} -> {}{style};", quote(&e.from), quote(&e.to));
+        writeln!(out, "  {} -> {}{style};", quote(&e.from), quote(&e.to))?;
     }
-    s.push_str("}\n");
-    s
+    out.write_all(b"}\n")
 }

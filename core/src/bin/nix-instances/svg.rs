@@ -92,7 +92,7 @@ fn builtin(g: &Graph) -> Result<String, Failure> {
         vg.add_node(Element::create(shape, look, dir, size));
     }
     for e in &g.edges {
-        let (Some(&from), Some(&to)) = (handles.get(e.from.as_str()), handles.get(e.to.as_str())) else { continue };
+        let (Some(&from), Some(&to)) = (handles.get(e.from.as_ref()), handles.get(e.to.as_ref())) else { continue };
         let style = if e.label.is_empty() || e.explicit { LineStyleKind::Normal } else { LineStyleKind::Dashed };
         let look = StyleAttr::new(Color::fast("black"), 1, None, 0, 11);
         let arrow = Arrow::new(LineEndKind::None, LineEndKind::Arrow, style, &visible(&e.label), &look, &None, &None);

@@ -89,6 +89,8 @@ pub struct JsonText<'a> {
     text: &'a str,
     root: Span,
     index: Rc<Index>,
+    /// The first string (or name) whose escapes make a NUL character.
+    nul: Option<Span>,
 }
 
 #[derive(Debug, Default)]
@@ -142,19 +144,30 @@ fn fail(e: impl std::fmt::Display) -> Foreign {
 }
 
 /// The numbers of a checked document that `builtins.fromJSON` refuses (see
-/// [`JsonText::parse`]): the first one, as a syntax error at its place. One pass over the
-/// text, strings skipped.
-fn check_numbers(text: &str, root: Span) -> Result<(), SyntaxError> {
+/// [`JsonText::parse`]): the first one, as a syntax error at its place; and the first string
+/// holding a NUL escape ([`JsonText::nul_string`]). One pass over the text.
+fn check_numbers(text: &str, root: Span) -> Result<Option<Span>, SyntaxError> {
     let bytes = text.as_bytes();
     let mut i = root.start;
+    let mut nul = None;
     while i < root.end {
         match bytes[i] {
             b'"' => {
+                let start = i;
                 i += 1;
+                let mut has_nul = false;
                 while bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    if bytes[i] == b'\\' {
+                        has_nul |= bytes[i + 1..].starts_with(b"u0000");
+                        i += 2;
+                    } else {
+                        i += 1;
+                    }
                 }
                 i += 1;
+                if has_nul && nul.is_none() {
+                    nul = Some(Span { start, end: i });
+                }
             }
             b'-' | b'0'..=b'9' => {
                 let start = i;
@@ -179,7 +192,7 @@ fn check_numbers(text: &str, root: Span) -> Result<(), SyntaxError> {
             _ => i += 1,
         }
     }
-    Ok(())
+    Ok(nul)
 }
 
 impl<'a> JsonText<'a> {
@@ -204,8 +217,15 @@ impl<'a> JsonText<'a> {
         if let Err(e) = r.consume_trailing_whitespace() {
             return Err(SyntaxError { message: describe(&e), offset: end, len: 0 });
         }
-        check_numbers(text, Span { start, end })?;
-        Ok(JsonText { text, root: Span { start, end }, index: Rc::default() })
+        let nul = check_numbers(text, Span { start, end })?;
+        Ok(JsonText { text, root: Span { start, end }, index: Rc::default(), nul })
+    }
+
+    /// The first string or name of the document holding a NUL character (`\u0000`), which no
+    /// Nix string can hold: `builtins.fromJSON` refuses it on Nix 2.26 and cuts the string
+    /// there on Nix 2.8.
+    pub fn nul_string(&self) -> Option<Span> {
+        self.nul
     }
 
 

@@ -736,6 +736,19 @@ fn json_is_what_nix_reads() {
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("unpaired surrogate"), "{}", r.stderr);
     assert_eq!(run(&["check", "-"], r#"{"machines": {}, "x": "\ud83d\ude00"}"#).code, 0);
+    // a NUL escape where the expansion only passes the string through: Nix 2.26 refuses the
+    // file, Nix 2.8 cuts the string; the CLI refuses it at its place (exit 1)
+    let text = "{\"machines\": {\"a\": {}},\n \"instances\": {\"i\": {\"roles\": {\"r\": {\"tags\": [\"all\"], \"settings\": {\"x\": \"a\\u0000b\"}}}}}}";
+    let column = text.lines().nth(1).unwrap().find("\"a\\u0000b\"").unwrap() + 1;
+    for args in [&["check", "-"][..], &["expand", "-"], &["expand", "--machine", "a", "-"], &["explain", "-", "a"], &["graph", "-"]] {
+        let r = run(args, text);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stdout);
+        assert!(format!("{}{}", r.stdout, r.stderr).contains(&format!("<stdin>:2:{column}")), "{args:?}: {}{}", r.stdout, r.stderr);
+    }
+    let v = run(&["check", "--json", "-"], text).json();
+    assert!(v["diagnostics"][0]["message"].as_str().unwrap().contains("NUL"), "{v}");
+    // `\\u0000` is a backslash and five characters, no NUL
+    assert_eq!(run(&["check", "-"], r#"{"machines": {}, "x": "a\\u0000"}"#).code, 0);
     // within range: a double's limits, the largest integer, and one beyond 64 bits (a float to Nix)
     let r = run(&["check", "-"], "{\"machines\": {}, \"x\": [1.7976931348623157e308, 1e-400, 9223372036854775807, -9223372036854775808, 99999999999999999999]}");
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);

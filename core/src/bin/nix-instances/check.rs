@@ -4,6 +4,7 @@ use std::io::Write;
 
 use nix_instances_core::json_text::{JsonText, TextHost};
 use nix_instances_core::path::Path;
+use nix_instances_core::read;
 use nix_instances_core::{instances, Diagnostic, Error};
 use serde_json::json;
 
@@ -135,6 +136,13 @@ fn findings(doc: &JsonText) -> (Vec<Finding>, Size) {
         })
         .collect();
     findings.extend(foreign);
+    // a NUL escape the expansion does not read (the core names the others at their path)
+    if let Some(span) = doc.nul_string() {
+        let named = findings.iter().any(|f| f.message == read::NUL_IN_NAME || f.message == read::NUL_IN_STRING);
+        if !named {
+            findings.push(crate::expand::nul_finding(span));
+        }
+    }
     (findings, size)
 }
 

@@ -34,8 +34,45 @@ fn run_core<'a>(
     let mut host = TextHost::new(doc);
     let root = host.root();
     match expand(&mut host, &root) {
-        Ok(out) => Ok(Expanded { out, warnings: host.warnings }),
+        Ok(out) => {
+            refuse_nul(source, &host.text, hint)?;
+            Ok(Expanded { out, warnings: host.warnings })
+        }
         Err(e) => Err(failure(source, &host, e, hint)),
+    }
+}
+
+/// What `builtins.fromJSON` says of a string holding a NUL character (Nix 2.26; Nix 2.8 cuts
+/// the string there instead), as a finding at that string.
+pub const NUL_IN_TEXT: &str = "the string contains a NUL character (\\u0000), which a Nix string cannot hold: \
+     builtins.fromJSON refuses the file (Nix 2.26) or cuts the string there (Nix 2.8)";
+
+pub fn nul_finding(span: nix_instances_core::json_text::Span) -> crate::output::Finding {
+    crate::output::Finding {
+        severity: crate::output::Severity::Error,
+        message: NUL_IN_TEXT.into(),
+        path: None,
+        span: Some(span),
+        label: "this string".into(),
+        notes: Vec::new(),
+        suggestion: None,
+    }
+}
+
+/// An input the core accepted that still holds a NUL character in a string it passes through:
+/// an invalid input (exit 1) at that string's place.
+pub fn refuse_nul(source: &Source, doc: &JsonText, hint: bool) -> Result<(), Failure> {
+    match doc.nul_string() {
+        None => Ok(()),
+        Some(span) => {
+            let (line, col) = crate::output::Report::new(source, Vec::new()).line_col(span.start);
+            let mut f = Failure::invalid(&format!("{}:{line}:{col}: {NUL_IN_TEXT}", source.name));
+            if hint {
+                let file = if source.name == "<stdin>" { "-" } else { source.name.as_str() };
+                f.message.push_str(&format!("\nhint: `nix-instances check {}` shows each problem in the file\n", visible(file)));
+            }
+            Err(f)
+        }
     }
 }
 
@@ -119,6 +156,7 @@ pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
             }
             Err(e) => return Err(failure(&source, &host, e, true)),
         };
+        refuse_nul(&source, &doc, true)?;
         print_warnings(&host.warnings);
         write(&doc, &shown, a.compact)?;
         return Ok(0);

@@ -165,6 +165,7 @@ pub fn overview(
     });
     match result {
         Ok(o) => {
+            crate::expand::refuse_nul(source, doc, true)?;
             if warn {
                 for w in &o.report.warnings {
                     host.warn(&w.to_string());

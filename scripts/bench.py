@@ -4,6 +4,7 @@
     python3 scripts/bench.py              # all sizes, 5 runs each (builds the plugin first)
     python3 scripts/bench.py --quick      # the smallest size of each function only
     python3 scripts/bench.py --runs 9     # more runs per variant (the median is reported)
+    python3 scripts/bench.py --only cli   # the nix-instances CLI beside `jq -c .` (scripts/bench_cli.py)
     python3 scripts/bench.py --only flake-parts   # the path users take (scripts/bench_flake_parts.py):
                                           # needs NIXPKGS_LIB and FLAKE_PARTS; CLAN_CORE adds the anchor
 
@@ -51,6 +52,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from private_nix import private_nix_env, release_plugin  # noqa: E402
+import bench_cli  # noqa: E402
 import bench_flake_parts  # noqa: E402
 from bench_inventory import TAG_COUNT, WALK_EXPANSION, machines_and_tags  # noqa: E402
 
@@ -664,7 +666,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="the smallest size of each function only")
     ap.add_argument("--runs", type=int, default=5, help="timed runs per variant (the median is reported; default 5)")
-    ap.add_argument("--only", choices=["instances", "multiService", "flake-parts"], help="benchmark one path only")
+    ap.add_argument("--only", choices=["instances", "multiService", "flake-parts", "cli"], help="benchmark one path only")
     ap.add_argument("--fp-before", default=bench_flake_parts.DEFAULT_BEFORE,
                     help="flake-parts path: also time nix/ as it was at this git ref (`before`); '' for none")
     ap.add_argument("--fp-fleet-before", default=bench_flake_parts.DEFAULT_FLEET_BEFORE,
@@ -686,6 +688,20 @@ def main():
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
+
+    if args.only == "cli":
+        os.makedirs(args.out, exist_ok=True)
+        workdir = os.path.join(args.out, "work")
+        os.makedirs(workdir, exist_ok=True)
+        cli_results = bench_cli.bench(ROOT, workdir, args.runs, args.quick, log, inventory)
+        with open(os.path.join(args.out, "cli.json"), "w") as f:
+            json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "cpus": os.cpu_count(), "runs": args.runs,
+                       "results": cli_results}, f, indent=2)
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        print(bench_cli.table(cli_results))
+        print(f"wrote {os.path.join(args.out, 'cli.json')}")
+        return
 
     plugin = release_plugin(ROOT, args.plugin, log)
 

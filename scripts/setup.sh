@@ -27,7 +27,8 @@ sudo_if_needed() {
 
 is_debian() { [ -r /etc/os-release ] && . /etc/os-release && [ "${ID:-}" = debian ]; }
 
-apt_packages=(nix-bin libgc-dev nlohmann-json3-dev libboost-dev pkg-config dpkg-dev xz-utils)
+# graphviz: `dot`, which `nix-instances graph --format svg` uses when it is there (its tests run both layouts)
+apt_packages=(nix-bin libgc-dev nlohmann-json3-dev libboost-dev pkg-config dpkg-dev xz-utils graphviz)
 
 install_apt_packages() {
   local missing=()

@@ -12,8 +12,11 @@
 //! Every span comes from the parser's own positions, so diagnostics can point at the key or
 //! the value an attribute path names: [`JsonText::locate`].
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 
 use struson::reader::{JsonReader, JsonStreamReader, ReaderError, ReaderSettings};
 use struson::writer::{JsonStreamWriter, JsonWriter};
@@ -57,6 +60,8 @@ pub struct Entry {
 pub struct SyntaxError {
     pub message: String,
     pub offset: usize,
+    /// Bytes of the offending token, when known (else 0: the character at `offset`).
+    pub len: usize,
 }
 
 /// What an attribute path names in the text, as far as it exists there.
@@ -72,11 +77,44 @@ pub struct Located {
     pub found: usize,
 }
 
-/// A checked JSON document.
-#[derive(Debug, Clone, Copy)]
+/// A checked JSON document, with an index of the sets and lists read so far.
+///
+/// Each object or array is scanned at most once: its attributes (sorted, the last of a name
+/// kept) or items are kept, by start offset, and every later read of it (the expansion's
+/// field lookups, a diagnostic's [`JsonText::locate`], the CLI's views) is a lookup or a
+/// binary search. Only what is read is indexed, so pass-through values (settings) cost
+/// nothing; the index is as large as the structure read. Clones share the index.
+#[derive(Debug, Clone)]
 pub struct JsonText<'a> {
     text: &'a str,
     root: Span,
+    index: Rc<Index>,
+    /// The first string (or name) whose escapes make a NUL character.
+    nul: Option<Span>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    attributes: RefCell<FxHashMap<usize, Rc<[Entry]>>>,
+    items: RefCell<FxHashMap<usize, Rc<[Span]>>>,
+}
+
+/// Objects and arrays scanned, and their bytes, by this process: the work of reading the
+/// structure, which the index keeps linear (tests bound it; `nix-instances` prints it with
+/// `NIX_INSTANCES_SCAN_STATS=1`).
+static SCANS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static SCANNED_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_scan(span: Span) {
+    use std::sync::atomic::Ordering::Relaxed;
+    SCANS.fetch_add(1, Relaxed);
+    SCANNED_BYTES.fetch_add(span.end - span.start, Relaxed);
+}
+
+/// How many objects and arrays this process has scanned, and how many bytes they held.
+pub fn scan_stats() -> (usize, usize) {
+    use std::sync::atomic::Ordering::Relaxed;
+    (SCANS.load(Relaxed), SCANNED_BYTES.load(Relaxed))
 }
 
 fn settings() -> ReaderSettings {
@@ -105,28 +143,91 @@ fn fail(e: impl std::fmt::Display) -> Foreign {
     Foreign(format!("malformed JSON: {e}"))
 }
 
+/// The numbers of a checked document that `builtins.fromJSON` refuses (see
+/// [`JsonText::parse`]): the first one, as a syntax error at its place; and the first string
+/// holding a NUL escape ([`JsonText::nul_string`]). One pass over the text.
+fn check_numbers(text: &str, root: Span) -> Result<Option<Span>, SyntaxError> {
+    let bytes = text.as_bytes();
+    let mut i = root.start;
+    let mut nul = None;
+    while i < root.end {
+        match bytes[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                let mut has_nul = false;
+                while bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        has_nul |= bytes[i + 1..].starts_with(b"u0000");
+                        i += 2;
+                    } else {
+                        i += 1;
+                    }
+                }
+                i += 1;
+                if has_nul && nul.is_none() {
+                    nul = Some(Span { start, end: i });
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < root.end && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    i += 1;
+                }
+                let literal = &text[start..i];
+                let integer = !literal.contains(['.', 'e', 'E']);
+                let message = match (integer, literal.parse::<i64>(), literal.parse::<u64>()) {
+                    (true, Ok(_), _) => None,
+                    (true, Err(_), Ok(u)) => Some(format!(
+                        "unsigned json number {u} outside of Nix integer range (Nix integers are 64-bit, at most {})",
+                        i64::MAX
+                    )),
+                    // a float, or an integer beyond 64 bits (Nix reads it as a float)
+                    _ => literal.parse::<f64>().ok().filter(|f| f.is_infinite()).map(|_| format!("number overflow parsing '{literal}'")),
+                };
+                if let Some(message) = message {
+                    return Err(SyntaxError { message, offset: start, len: i - start });
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(nul)
+}
+
 impl<'a> JsonText<'a> {
-    /// Checks `text` is one JSON value (any nesting depth) and returns it.
+    /// Checks `text` is one JSON value (any nesting depth) that `builtins.fromJSON` reads, and
+    /// returns it. As Nix's parser (nlohmann-json) does, a UTF-8 byte-order mark at the start
+    /// is skipped, and a number is refused when it overflows a double (`1e400`) or is an
+    /// integer above 2^63 - 1 and at most 2^64 - 1 (Nix 2.26 refuses it; Nix 2.8 wraps it to a
+    /// negative integer). Integers beyond 64 bits otherwise pass (Nix reads them as floats).
     pub fn parse(text: &'a str) -> Result<JsonText<'a>, SyntaxError> {
-        let mut r = JsonStreamReader::new_custom(text.as_bytes(), settings());
-        let syntax = |r: &JsonStreamReader<&[u8]>, e: &ReaderError| SyntaxError {
-            message: describe(e),
-            offset: r.current_position(false).data_pos.map_or(0, |p| p as usize),
-        };
+        let bom = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let mut r = JsonStreamReader::new_custom(&text.as_bytes()[bom..], settings());
+        let pos = |r: &JsonStreamReader<&[u8]>| bom + r.current_position(false).data_pos.map_or(0, |p| p as usize);
+        let syntax = |r: &JsonStreamReader<&[u8]>, e: &ReaderError| SyntaxError { message: describe(e), offset: pos(r), len: 0 };
         if let Err(e) = r.peek() {
             return Err(syntax(&r, &e));
         }
-        let start = r.current_position(false).data_pos.unwrap_or(0) as usize;
+        let start = pos(&r);
         if let Err(e) = r.skip_value() {
             return Err(syntax(&r, &e));
         }
-        let end = r.current_position(false).data_pos.unwrap_or(text.len() as u64) as usize;
-        let offset = end;
+        let end = pos(&r);
         if let Err(e) = r.consume_trailing_whitespace() {
-            return Err(SyntaxError { message: describe(&e), offset });
+            return Err(SyntaxError { message: describe(&e), offset: end, len: 0 });
         }
-        Ok(JsonText { text, root: Span { start, end } })
+        let nul = check_numbers(text, Span { start, end })?;
+        Ok(JsonText { text, root: Span { start, end }, index: Rc::default(), nul })
     }
+
+    /// The first string or name of the document holding a NUL character (`\u0000`), which no
+    /// Nix string can hold: `builtins.fromJSON` refuses it on Nix 2.26 and cuts the string
+    /// there on Nix 2.8.
+    pub fn nul_string(&self) -> Option<Span> {
+        self.nul
+    }
+
 
     pub fn text(&self) -> &'a str {
         self.text
@@ -179,8 +280,18 @@ impl<'a> JsonText<'a> {
     }
 
     /// The attributes of an object, sorted by name; of duplicate names the last one counts
-    /// (as `builtins.fromJSON` and serde_json have it).
-    pub fn attributes(&self, span: Span) -> Result<Vec<Entry>, Foreign> {
+    /// (as `builtins.fromJSON` and serde_json have it). Scanned once, then from the index.
+    pub fn attributes(&self, span: Span) -> Result<Rc<[Entry]>, Foreign> {
+        if let Some(a) = self.index.attributes.borrow().get(&span.start) {
+            return Ok(a.clone());
+        }
+        let a: Rc<[Entry]> = Rc::from(self.scan_attributes(span)?);
+        self.index.attributes.borrow_mut().insert(span.start, a.clone());
+        Ok(a)
+    }
+
+    fn scan_attributes(&self, span: Span) -> Result<Vec<Entry>, Foreign> {
+        count_scan(span);
         let mut entries = self.entries(span)?;
         // stable: equal names keep text order, then the last of each run is kept
         entries.sort_by(|a, b| a.name.cmp(&b.name));
@@ -196,11 +307,22 @@ impl<'a> JsonText<'a> {
 
     /// One attribute of an object (the last of that name).
     pub fn attribute(&self, span: Span, name: &str) -> Result<Option<Entry>, Foreign> {
-        Ok(self.entries(span)?.into_iter().rev().find(|e| e.name == name))
+        let a = self.attributes(span)?;
+        Ok(a.binary_search_by(|e| e.name.as_str().cmp(name)).ok().map(|i| a[i].clone()))
     }
 
-    /// The items of an array.
-    pub fn items(&self, span: Span) -> Result<Vec<Span>, Foreign> {
+    /// The items of an array. Scanned once, then from the index.
+    pub fn items(&self, span: Span) -> Result<Rc<[Span]>, Foreign> {
+        if let Some(a) = self.index.items.borrow().get(&span.start) {
+            return Ok(a.clone());
+        }
+        count_scan(span);
+        let a: Rc<[Span]> = Rc::from(self.scan_items(span)?);
+        self.index.items.borrow_mut().insert(span.start, a.clone());
+        Ok(a)
+    }
+
+    fn scan_items(&self, span: Span) -> Result<Vec<Span>, Foreign> {
         let mut r = self.reader(span);
         let at = |r: &JsonStreamReader<&[u8]>| span.start + r.current_position(false).data_pos.unwrap_or(0) as usize;
         r.begin_array().map_err(fail)?;
@@ -309,14 +431,11 @@ pub struct TextHost<'a> {
     pub text: JsonText<'a>,
     pub warnings: Vec<String>,
     pub out_of_range: Option<Span>,
-    /// The attributes of the object last read field by field: the core reads several fields
-    /// of one set in a row, and each scan of it would read its whole text again.
-    last: Option<(Span, Vec<Entry>)>,
 }
 
 impl<'a> TextHost<'a> {
     pub fn new(text: JsonText<'a>) -> Self {
-        TextHost { text, warnings: Vec::new(), out_of_range: None, last: None }
+        TextHost { text, warnings: Vec::new(), out_of_range: None }
     }
 
     /// The document as a value.
@@ -351,26 +470,21 @@ impl Host for TextHost<'_> {
     fn attrs(&mut self, v: &Value) -> Result<Vec<(Vec<u8>, Rc<str>, Value)>, Foreign> {
         let entries = self.text.attributes(input(v)?)?;
         Ok(entries
-            .into_iter()
+            .iter()
             .map(|e| {
                 let name: Rc<str> = Rc::from(e.name.as_str());
-                (e.name.into_bytes(), name, Value::Input(e.value))
+                (e.name.clone().into_bytes(), name, Value::Input(e.value))
             })
             .collect())
     }
 
     fn attr(&mut self, v: &Value, name: &[u8]) -> Result<Option<Value>, Foreign> {
         let Ok(name) = std::str::from_utf8(name) else { return Ok(None) };
-        let span = input(v)?;
-        if !matches!(&self.last, Some((s, _)) if *s == span) {
-            self.last = Some((span, self.text.attributes(span)?));
-        }
-        let entries = &self.last.as_ref().expect("just filled").1;
-        Ok(entries.binary_search_by(|e| e.name.as_str().cmp(name)).ok().map(|i| Value::Input(entries[i].value)))
+        Ok(self.text.attribute(input(v)?, name)?.map(|e| Value::Input(e.value)))
     }
 
     fn items(&mut self, v: &Value) -> Result<Vec<Value>, Foreign> {
-        Ok(self.text.items(input(v)?)?.into_iter().map(Value::Input).collect())
+        Ok(self.text.items(input(v)?)?.iter().copied().map(Value::Input).collect())
     }
 
     fn string(&mut self, v: &Value) -> Result<Vec<u8>, Foreign> {
@@ -468,7 +582,7 @@ mod tests {
 
     fn expand(text: &str) -> Result<String, String> {
         let doc = JsonText::parse(text).map_err(|e| e.message)?;
-        let mut h = TextHost::new(doc);
+        let mut h = TextHost::new(doc.clone());
         let root = h.root();
         let out = crate::instances::expand(&mut h, &root).map_err(|e| e.to_string())?;
         let mut buf = Vec::new();

@@ -62,9 +62,54 @@ pub fn to_bytes(s: &str) -> Vec<u8> {
     out
 }
 
+/// Whether `c` must not reach a terminal or a text file as it is: control characters (C0,
+/// DEL, C1: escape sequences, line breaks, bells), the Unicode line and paragraph separators,
+/// the bidirectional formatting characters (which reorder what is shown around them), and the
+/// two characters XML 1.0 forbids besides controls (U+FFFE, U+FFFF).
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// `s` safe to print: every character [`is_unsafe`] holds is written as JSON writes it,
+/// `\u001b` (with `\n`, `\r`, `\t` as Nix writes those in strings), so a name holding an
+/// escape sequence shows what it holds and does nothing to the terminal. Everything else is
+/// kept, so names in messages read as written.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        push_visible(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// Appends `c`, escaped when [`is_unsafe`].
+pub fn push_visible(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if is_unsafe(c) => {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        }
+        c => out.push(c),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visible_escapes_what_a_terminal_or_xml_would_act_on() {
+        assert_eq!(visible("plain é ✓"), "plain é ✓");
+        assert_eq!(visible("a\u{1b}]0;x\u{7}b\n\u{9b}\u{202e}\u{fffe}"), "a\\u001b]0;x\\u0007b\\n\\u009b\\u202e\\ufffe");
+    }
 
     #[test]
     fn round_trips_every_byte() {

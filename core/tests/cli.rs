@@ -268,12 +268,12 @@ fn settings_pass_through_at_any_depth_and_with_big_numbers() {
     let deep = format!("{}\"bottom\"{}", "[".repeat(depth), "]".repeat(depth));
     let big = "-123456789012345678901234567890123456789";
     let text = format!(
-        r#"{{"machines":{{"a":{{}}}},"instances":{{"i":{{"roles":{{"r":{{"machines":{{"a":{{"settings":{{"deep":{deep},"big":{big},"u64":18446744073709551615,"f":1.5e300}}}}}}}}}}}}}}}}"#
+        r#"{{"machines":{{"a":{{}}}},"instances":{{"i":{{"roles":{{"r":{{"machines":{{"a":{{"settings":{{"deep":{deep},"big":{big},"i64":9223372036854775807,"f":1.5e300}}}}}}}}}}}}}}}}"#
     );
     let r = run(&["expand", "--compact", "-"], &text);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains(&format!("\"deep\":{deep}")), "deep value changed");
-    assert!(r.stdout.contains(&format!("\"big\":{big}")) && r.stdout.contains("\"u64\":18446744073709551615"), "numbers changed");
+    assert!(r.stdout.contains(&format!("\"big\":{big}")) && r.stdout.contains("\"i64\":9223372036854775807"), "numbers changed");
     assert!(r.stdout.contains("\"f\":1.5e300"));
     // pretty output too
     let r = run(&["expand", "-"], &text);
@@ -353,7 +353,9 @@ fn explain_near_misses_and_unknown_machines() {
 // graph
 
 fn svg_texts(svg: &str) -> Vec<String> {
-    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("SVG is not well-formed XML: {e}\n{svg}"));
+    // Graphviz writes the SVG 1.1 DOCTYPE
+    let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+    let doc = roxmltree::Document::parse_with_options(svg, options).unwrap_or_else(|e| panic!("SVG is not well-formed XML: {e}\n{svg}"));
     assert_eq!(doc.root_element().tag_name().name(), "svg");
     // a label is the text inside <text>, possibly in a <tspan> or <textPath>
     doc.descendants()
@@ -469,3 +471,380 @@ fn help_version_completions_and_usage_errors() {
     let r = run(&["expand", "--machine", "a", "--instance", "b", EXAMPLE], "");
     assert_eq!(r.code, 2);
 }
+
+// ---------------------------------------------------------------------------------------------
+// at fleet scale, and safe to show (issue 19)
+
+/// `NIX_INSTANCES_SCAN_STATS=1`: the bytes of objects and arrays the run scanned. A view that
+/// rescans the text per finding, tag or member reads the file once for each of them.
+fn scanned_bytes(args: &[&str], stdin: &str) -> (Run, usize) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nix-instances"))
+        .args(args)
+        .current_dir(repo())
+        .env("NIX_INSTANCES_SCAN_STATS", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let text = stdin.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    let line = run.stderr.lines().find(|l| l.starts_with("nix-instances: scanned ")).unwrap_or_else(|| panic!("{}", run.stderr));
+    let bytes = line.split(", ").nth(1).unwrap().trim_end_matches(" bytes").parse().unwrap();
+    (run, bytes)
+}
+
+#[test]
+fn every_view_reads_the_text_a_bounded_number_of_times() {
+    // 3,000 unknown machines in one role: each finding locates its key in the index
+    let mut roles = serde_json::Map::new();
+    roles.insert("r".into(), json!({ "machines": (0..3000).map(|k| (format!("unknown{k}"), json!({}))).collect::<serde_json::Map<_, _>>() }));
+    let unknown = json!({ "machines": { "a": {} }, "instances": { "i": { "roles": roles } } }).to_string();
+    for args in [&["check", "-"][..], &["check", "--json", "-"]] {
+        let (r, bytes) = scanned_bytes(args, &unknown);
+        assert_eq!(r.code, 1);
+        assert!(bytes <= 8 * unknown.len(), "{args:?}: scanned {bytes} bytes of a {}-byte file", unknown.len());
+    }
+    // a machine with 3,000 tags, in 1,000 roles each asking for two tags
+    let big = json!({
+        "machines": { "big": { "tags": (0..3000).map(|k| format!("t{k}")).collect::<Vec<_>>() }, "other": {} },
+        "tags": { "t5": ["big"], "t6": ["other"] },
+        "instances": (0..1000).map(|k| (format!("i{k}"), json!({ "roles": { "r": { "tags": [format!("t{k}"), format!("u{k}")] } } }))).collect::<serde_json::Map<_, _>>()
+    })
+    .to_string();
+    let (r, bytes) = scanned_bytes(&["explain", "-", "big"], &big);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(bytes <= 8 * big.len(), "explain: scanned {bytes} bytes of a {}-byte file", big.len());
+    assert_eq!(r.stdout.matches("settings, applied in this order").count(), 1000);
+    // 20,000 members of one role, half of them listed
+    let members = json!({
+        "machines": (0..20000).map(|k| (format!("m{k}"), json!({ "tags": ["t"] }))).collect::<serde_json::Map<_, _>>(),
+        "instances": { "i": { "roles": { "r": { "tags": ["t"], "machines": (0..20000).step_by(2).map(|k| (format!("m{k}"), json!({}))).collect::<serde_json::Map<_, _>>() } } } }
+    })
+    .to_string();
+    for args in [&["graph", "-"][..], &["graph", "--machine", "m7", "-"], &["explain", "-", "m8"], &["expand", "--machine", "m8", "-"], &["expand", "--instance", "i", "-"], &["graph", "--instance", "i", "-"]] {
+        let (r, bytes) = scanned_bytes(args, &members);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(bytes <= 8 * members.len(), "{args:?}: scanned {bytes} bytes of a {}-byte file", members.len());
+    }
+    let (r, _) = scanned_bytes(&["graph", "--json", "-"], &members);
+    let edges = r.json()["edges"].as_array().unwrap().len();
+    assert_eq!(edges, 1 + 20000);
+}
+
+/// A minified inventory is one line: each finding shows a window of it around its span.
+#[test]
+fn a_finding_on_a_long_line_shows_a_window() {
+    let mut machines = serde_json::Map::new();
+    for k in 0..2000 {
+        machines.insert(format!("machine-{k:05}"), json!({ "tags": ["rack"], "deploy": { "targetHost": format!("root@machine-{k}.example.org") } }));
+    }
+    let roles: serde_json::Map<_, _> = (0..20).map(|k| (format!("r{k}"), json!({ "machines": { format!("nope{k}"): {} } }))).collect();
+    let text = json!({ "machines": machines, "instances": { "i": { "roles": roles } } }).to_string();
+    assert!(!text.contains('\n') && text.len() > 100_000);
+    let r = run(&["check", "--color", "never", "-"], &text);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout.matches("error: no machine named 'nope").count(), 20, "{}", &r.stdout[..2000.min(r.stdout.len())]);
+    assert!(r.stdout.len() < 20 * 1000, "{} bytes of output for 20 findings", r.stdout.len());
+    let first = r.stdout.lines().find(|l| l.contains("\"nope0\"")).unwrap();
+    assert!(first.contains('…') && first.contains("\"r0\":{\"machines\":{\"nope0\":{}}}"), "{first}");
+    // the caret is under the key, and the header has the real column
+    let caret = r.stdout.lines().skip_while(|l| !l.contains("\"nope0\"")).nth(1).unwrap();
+    let col = |l: &str, pat: &str| l[..l.find(pat).unwrap()].chars().count();
+    assert_eq!(col(caret, "^"), col(first, "\"nope0\""), "{first}\n{caret}");
+    let column = text.find("\"nope0\"").unwrap() + 1;
+    assert!(r.stdout.contains(&format!("<stdin>:1:{column}\n")), "column {column} not in the header");
+    let v = run(&["check", "--json", "-"], &text).json();
+    assert_eq!(v["diagnostics"][0]["column"], json!(column));
+}
+
+/// Names that hold escape sequences, bells and line breaks are shown escaped in every text
+/// output; JSON output keeps them exactly.
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let evil = "x\u{1b}]0;pwned\u{7}\u{1b}[2K\u{9b}1m\r\n\u{202e}";
+    let shown = "x\\u001b]0;pwned\\u0007\\u001b[2K\\u009b1m\\r\\n\\u202e";
+    let inv = json!({
+        "machines": { evil: { "tags": [evil] }, "b": {} },
+        "instances": { evil: { "roles": { evil: { "tags": [evil, format!("{evil}!")], "machines": { "b": {} } } } } }
+    })
+    .to_string();
+    let bad = json!({ "machines": { evil: {} }, "instances": { "i": { "roles": { "r": { "machines": { format!("{evil}2"): {} } } } } } }).to_string();
+    let clean = |what: &str, s: &str| {
+        assert!(!s.chars().any(|c| c.is_control() && c != '\n'), "{what}: a control character got through:\n{s:?}");
+    };
+    let dot_shown = shown.replace('\\', "\\\\");
+    for (args, input, shown) in [
+        (&["check", "--color", "always", "-"][..], &bad, shown),
+        (&["check", "-"][..], &inv, shown),
+        (&["expand", "-"][..], &bad, shown),
+        (&["explain", "-", evil][..], &inv, shown),
+        (&["explain", "-", "b"][..], &inv, shown),
+        (&["graph", "-"][..], &inv, dot_shown.as_str()),
+        (&["graph", "--machine", "nope\u{1b}[2K", "-"][..], &inv, "nope\\u001b[2K"),
+    ] {
+        let r = run(args, input);
+        // colour codes are the CLI's own: strip them before looking
+        let strip = |s: &str| {
+            let mut out = String::new();
+            let mut rest = s;
+            while let Some(k) = rest.find("\u{1b}[") {
+                out.push_str(&rest[..k]);
+                let tail = &rest[k + 2..];
+                let end = tail.find('m').filter(|&e| tail[..e].chars().all(|c| c.is_ascii_digit() || c == ';'));
+                match end {
+                    Some(e) => rest = &tail[e + 1..],
+                    None => {
+                        out.push('\u{1b}');
+                        rest = &rest[k + 1..];
+                    }
+                }
+            }
+            out.push_str(rest);
+            out
+        };
+        clean(&format!("{args:?} stdout"), &strip(&r.stdout));
+        clean(&format!("{args:?} stderr"), &strip(&r.stderr));
+        assert!(r.stdout.contains(shown) || r.stderr.contains(shown), "{args:?}: the name is not shown escaped:\n{}\n{}", r.stdout, r.stderr);
+    }
+    // JSON keeps the names exactly
+    let v = run(&["check", "--json", "-"], &bad).json();
+    assert!(v["diagnostics"][0]["message"].as_str().unwrap().contains(&format!("'{evil}2'")), "{v}");
+    let v = run(&["graph", "--json", "-"], &inv).json();
+    assert!(v["nodes"].as_array().unwrap().iter().any(|n| n["label"] == json!(evil)));
+    let v = run(&["explain", "--json", "-", evil], &inv).json();
+    assert_eq!(v["machine"], json!(evil));
+}
+
+#[test]
+fn graph_node_ids_are_unique_whatever_the_names() {
+    let inv = json!({
+        "machines": { "m": {}, "a/b": {}, "role:x": {} },
+        "instances": {
+            "a/b": { "roles": { "c": { "machines": { "m": {} } } } },
+            "a": { "roles": { "b/c": { "machines": { "m": {}, "a/b": {} } } } },
+            "a\\": { "roles": { "/c": { "machines": { "role:x": {} } } } }
+        }
+    })
+    .to_string();
+    let g = run(&["graph", "--json", "-"], &inv).json();
+    let ids: Vec<&str> = g["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), unique.len(), "{ids:?}");
+    assert_eq!(ids.len(), 3 + 3 + 3, "{ids:?}");
+    // every edge joins declared nodes, and the roles' edges are told apart
+    for e in g["edges"].as_array().unwrap() {
+        assert!(unique.contains(e["from"].as_str().unwrap()) && unique.contains(e["to"].as_str().unwrap()), "{e}");
+    }
+    let dot = run(&["graph", "-"], &inv).stdout;
+    let declared: Vec<&str> = dot.lines().filter(|l| l.contains("[label=") && !l.contains("->")).map(|l| l.trim().split(" [").next().unwrap()).collect();
+    let unique_dot: std::collections::BTreeSet<&str> = declared.iter().copied().collect();
+    assert_eq!((declared.len(), unique_dot.len()), (9, 9), "{dot}");
+}
+
+/// Names XML 1.0 forbids (even as character references), and ones Graphviz would read as
+/// entities, give well-formed SVG with either layout.
+#[test]
+fn svg_is_well_formed_whatever_the_names_hold() {
+    let names = ["a\u{1}b", "esc\u{1b}[2K", "non\u{fffe}char", "amp&#1;x", "lt<&>\"'"];
+    let machines: serde_json::Map<_, _> = names.iter().map(|n| (n.to_string(), json!({ "tags": ["t"] }))).collect();
+    let inv = json!({ "machines": machines, "instances": { names[0]: { "roles": { names[1]: { "tags": ["t"] }, names[2]: { "machines": { names[3]: {} } } } } } }).to_string();
+    let mut layouts = vec!["builtin"];
+    if Command::new("dot").arg("-V").output().is_ok() {
+        layouts.push("dot");
+    } else {
+        eprintln!("skipped the Graphviz layout: no `dot` on PATH (scripts/setup.sh installs graphviz)");
+    }
+    for layout in layouts {
+        let r = run(&["graph", "--format", "svg", "--layout", layout, "-"], &inv);
+        assert_eq!(r.code, 0, "{layout}: {}", r.stderr);
+        let texts = svg_texts(&r.stdout).join("\n");
+        for shown in ["a\\u0001b", "esc\\u001b[2K", "non\\ufffechar", "amp&#1;x", "lt<&>\"'"] {
+            assert!(texts.contains(shown), "{layout}: {shown} not shown: {texts}");
+        }
+    }
+}
+
+#[test]
+fn the_builtin_layout_refuses_a_graph_too_large_for_it() {
+    let inv = json!({
+        "machines": (0..400).map(|k| (format!("m{k}"), json!({}))).collect::<serde_json::Map<_, _>>(),
+        "instances": { "i": { "roles": { "r": { "tags": ["all"] } } } }
+    })
+    .to_string();
+    let r = run(&["graph", "--format", "svg", "--layout", "builtin", "-"], &inv);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(r.stderr.contains("too many for the built-in layout") && r.stderr.contains("--layout dot"), "{}", r.stderr);
+    // a part of it is drawn
+    let r = run(&["graph", "--format", "svg", "--layout", "builtin", "--machine", "m1", "-"], &inv);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    if Command::new("dot").arg("-V").output().is_ok() {
+        let r = run(&["graph", "--format", "svg", "--layout", "dot", "-"], &inv);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(svg_texts(&r.stdout).iter().filter(|t| t.starts_with('m')).count(), 400);
+    }
+}
+
+#[test]
+fn list_form_role_tags_are_underlined_as_items() {
+    let text = "{\"machines\": {\"a\": {\"tags\": [\"web\"]}},\n \"instances\": {\"i\": {\"roles\": {\"r\": {\"tags\": [\"web\", \"wbe\"]}}}}}";
+    let v = run(&["check", "--json", "-"], text).json();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["path"], json!("instances.i.roles.r.tags.wbe"));
+    let (a, b) = (d["span"]["start"].as_u64().unwrap() as usize, d["span"]["end"].as_u64().unwrap() as usize);
+    assert_eq!(&text[a..b], "\"wbe\"");
+    let r = run(&["check", "-"], text);
+    assert!(r.stdout.contains("^^^^^ instances.i.roles.r.tags.wbe") && !r.stdout.contains("is not here"), "{}", r.stdout);
+}
+
+/// What `builtins.fromJSON` reads (nlohmann-json): a byte-order mark; and what it refuses, at
+/// its place: a number beyond a double, an unsigned one beyond Nix's integers.
+#[test]
+fn json_is_what_nix_reads() {
+    let r = run(&["check", "-"], "\u{feff}{\"machines\": {\"a\": {}}}");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = run(&["expand", "--compact", "-"], "\u{feff}{\"machines\": {\"a\": {}}}");
+    assert_eq!(r.json()["machines"]["a"]["tags"], json!(["all", "nixos"]));
+    for (number, message) in [
+        ("1e400", "number overflow parsing '1e400'"),
+        ("-1E+400", "number overflow parsing '-1E+400'"),
+        (&"9".repeat(400), "number overflow parsing"),
+        ("9223372036854775808", "unsigned json number 9223372036854775808 outside of Nix integer range"),
+    ] {
+        let text = format!("{{\"machines\": {{\"a\": {{}}}},\n \"instances\": {{\"i\": {{\"roles\": {{\"r\": {{\"settings\": {{\"x\": {number}}}}}}}}}}}}}");
+        let r = run(&["check", "-"], &text);
+        assert_eq!(r.code, 2, "{number}: {}", r.stdout);
+        let column = text.lines().nth(1).unwrap().find(&number[..2]).unwrap() + 1;
+        assert!(r.stderr.contains(message) && r.stderr.contains(&format!("<stdin>:2:{column}")), "{number}: {}", r.stderr);
+        let r = run(&["check", "--json", "-"], &text);
+        assert_eq!(r.code, 2);
+        let v = r.json();
+        assert_eq!((v["valid"].clone(), v["diagnostics"][0]["line"].clone(), v["diagnostics"][0]["column"].clone()), (json!(false), json!(2), json!(column)));
+    }
+    // a lone surrogate escape: both parsers refuse it; a pair is one character
+    let r = run(&["check", "-"], r#"{"machines": {}, "x": "\ud800"}"#);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("unpaired surrogate"), "{}", r.stderr);
+    assert_eq!(run(&["check", "-"], r#"{"machines": {}, "x": "\ud83d\ude00"}"#).code, 0);
+    // a NUL escape where the expansion only passes the string through: Nix 2.26 refuses the
+    // file, Nix 2.8 cuts the string; the CLI refuses it at its place (exit 1)
+    let text = "{\"machines\": {\"a\": {}},\n \"instances\": {\"i\": {\"roles\": {\"r\": {\"tags\": [\"all\"], \"settings\": {\"x\": \"a\\u0000b\"}}}}}}";
+    let column = text.lines().nth(1).unwrap().find("\"a\\u0000b\"").unwrap() + 1;
+    for args in [&["check", "-"][..], &["expand", "-"], &["expand", "--machine", "a", "-"], &["explain", "-", "a"], &["graph", "-"]] {
+        let r = run(args, text);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stdout);
+        assert!(format!("{}{}", r.stdout, r.stderr).contains(&format!("<stdin>:2:{column}")), "{args:?}: {}{}", r.stdout, r.stderr);
+    }
+    let v = run(&["check", "--json", "-"], text).json();
+    assert!(v["diagnostics"][0]["message"].as_str().unwrap().contains("NUL"), "{v}");
+    // `\\u0000` is a backslash and five characters, no NUL
+    assert_eq!(run(&["check", "-"], r#"{"machines": {}, "x": "a\\u0000"}"#).code, 0);
+    // within range: a double's limits, the largest integer, and one beyond 64 bits (a float to Nix)
+    let r = run(&["check", "-"], "{\"machines\": {}, \"x\": [1.7976931348623157e308, 1e-400, 9223372036854775807, -9223372036854775808, 99999999999999999999]}");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+/// `check --json` writes one JSON document for a file that is not JSON, or not there.
+#[test]
+fn check_json_always_writes_one_document() {
+    let r = run(&["check", "--json", "-"], "{\n  \"machines\": [1, }\n");
+    assert_eq!(r.code, 2);
+    let v = r.json();
+    assert_eq!((v["valid"].clone(), v["errors"].clone()), (json!(false), json!(1)));
+    let d = &v["diagnostics"][0];
+    assert_eq!((d["line"].clone(), d["path"].clone(), d["severity"].clone()), (json!(2), Value::Null, json!("error")));
+    assert!(d["message"].as_str().unwrap().starts_with("malformed JSON: "), "{d}");
+    let r = run(&["check", "--json", "/nonexistent/inventory.json"], "");
+    assert_eq!(r.code, 2);
+    let v = r.json();
+    assert_eq!((v["file"].clone(), v["valid"].clone(), v["diagnostics"][0]["line"].clone()), (json!("/nonexistent/inventory.json"), json!(false), Value::Null));
+}
+
+/// `expand --machine` and `--instance` are built by the core for one machine or instance: the
+/// same as the whole expansion cut down.
+#[test]
+fn expand_one_machine_or_instance_is_the_whole_expansion_cut_down() {
+    let inv = json!({
+        "machines": { "a": { "tags": ["web", "x"] }, "b": { "machineClass": "darwin", "tags": ["web"] }, "c": {}, "d": { "tags": ["x"] } },
+        "tags": { "backup": ["a", "c"] },
+        "instances": {
+            "i": { "module": { "name": "m", "input": "in" }, "roles": {
+                "r": { "tags": { "web": { "settings": { "w": 1 } }, "x": {} }, "machines": { "a": { "settings": { "s": 1 } }, "c": {} }, "settings": { "k": [1, 2] } },
+                "s": { "tags": ["backup", "nope"], "extraModules": [{ "e": true }] } } },
+            "j": { "module": { "name": "m", "input": "in" }, "roles": { "r": { "tags": ["darwin"] } } },
+            "k": { "roles": { "q": { "machines": { "d": {} } } } }
+        }
+    })
+    .to_string();
+    let all = run(&["expand", "-"], &inv).json();
+    for m in ["a", "b", "c", "d"] {
+        let mut instances = serde_json::Map::new();
+        for i in all["machines"][m]["instances"].as_object().unwrap().keys() {
+            let mut inst = all["instances"][i].clone();
+            let roles = inst["roles"].as_object_mut().unwrap();
+            roles.retain(|_, r| r["machines"].get(m).is_some());
+            for r in roles.values_mut() {
+                let entry = r["machines"][m].clone();
+                r["machines"] = json!({ m: entry });
+            }
+            instances.insert(i.clone(), inst);
+        }
+        let tags: serde_json::Map<_, _> =
+            all["machines"][m]["tags"].as_array().unwrap().iter().map(|t| (t.as_str().unwrap().to_string(), all["tags"][t.as_str().unwrap()].clone())).collect();
+        let expected = json!({ "instances": instances, "machines": { m: all["machines"][m] }, "tags": tags, "warnings": all["warnings"] });
+        assert_eq!(run(&["expand", "--machine", m, "-"], &inv).json(), expected, "machine {m}");
+    }
+    for i in ["i", "j", "k"] {
+        let machines: serde_json::Map<_, _> = all["machines"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| v["instances"].get(i).is_some())
+            .map(|(k, v)| {
+                let mut v = v.clone();
+                v["instances"] = json!({ i: v["instances"][i] });
+                (k.clone(), v)
+            })
+            .collect();
+        let id = all["instances"][i]["moduleId"].as_str().unwrap();
+        let expected = json!({ "instances": { i: all["instances"][i] }, "machines": machines, "modules": { id: all["modules"][id] }, "warnings": all["warnings"] });
+        assert_eq!(run(&["expand", "--instance", i, "-"], &inv).json(), expected, "instance {i}");
+    }
+    assert_eq!(all["warnings"].as_array().unwrap().len(), 1);
+}
+
+/// `explain --json` and `graph --json` write one JSON document when they fail too: the shape of
+/// `check --json`, with every finding of an invalid inventory.
+#[test]
+fn explain_and_graph_json_always_write_one_document() {
+    for args in [&["explain", "--json", "-", "a"][..], &["graph", "--json", "-"], &["graph", "--format", "json", "-"]] {
+        let r = run(args, "{\n  \"machines\": [1, }\n");
+        assert_eq!(r.code, 2, "{args:?}");
+        assert_eq!(r.json()["diagnostics"][0]["line"], json!(2), "{args:?}");
+        let mut a = args.to_vec();
+        let file = a.iter().position(|x| *x == "-").unwrap();
+        a[file] = FIVE;
+        let r = run(&a, "");
+        assert_eq!(r.code, 1, "{args:?}");
+        let v = r.json();
+        assert_eq!((v["valid"].clone(), v["errors"].clone(), v["warnings"].clone()), (json!(false), json!(5), json!(1)), "{args:?}");
+        a[file] = "/nonexistent/inventory.json";
+        let r = run(&a, "");
+        assert_eq!(r.code, 2);
+        assert_eq!(r.json()["diagnostics"][0]["line"], Value::Null);
+    }
+    let r = run(&["explain", "--json", EXAMPLE, "wbe2"], "");
+    assert_eq!(r.code, 2);
+    assert_eq!(r.json()["diagnostics"][0]["message"], json!("no machine named 'wbe2' (did you mean 'web2'?)"));
+}
+

@@ -12,6 +12,7 @@
 //! output.
 
 mod membership;
+pub mod query;
 mod read;
 mod render;
 mod validate;

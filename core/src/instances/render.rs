@@ -216,7 +216,7 @@ fn group_by_machine(placements: Vec<(u32, u32, u32)>, machines: usize) -> Result
 }
 
 /// `{ settings = { imports = [ <explicit or { }> <tag settings or { }>… ]; }; }`
-fn member_entry<H: Host>(
+pub(super) fn member_entry<H: Host>(
     h: &mut H,
     out: &mut Output<H>,
     role: &Role<H::Value>,

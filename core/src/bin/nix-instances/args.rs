@@ -110,7 +110,8 @@ pub enum Layout {
     Auto,
     /// The built-in layout (layout-rs): no external program.
     Builtin,
-    /// Graphviz `dot` (must be on PATH).
+    /// Graphviz `dot` (must be on PATH); `--layout dot` is the same.
+    #[value(alias = "dot")]
     Graphviz,
 }
 

@@ -1,16 +1,16 @@
 //! `explain MACHINE`: each role the machine is in and why (listed, or which tags and where
 //! they come from), the order its settings apply, and roles a tag nearly put it in.
 
-use std::fmt::Write as _;
 
-use nix_instances_core::json_text::{JsonText, Span, Value};
+use nix_instances_core::instances::query::Overview;
+use nix_instances_core::json_text::{JsonText, Span};
 use nix_instances_core::suggest::closest;
 use serde_json::{json, Value as Json};
 
 use crate::args::ExplainArgs;
-use crate::expand::{self, unknown};
+use crate::expand::unknown_of;
 use crate::output::{print_json, Report};
-use crate::reasons::{self, find, tag_sources, Membership, TagSource};
+use crate::reasons::{self, find, role_span, role_tags, show, tag_sources, text as name, TagSource};
 use crate::source::Source;
 use crate::Failure;
 
@@ -31,6 +31,19 @@ struct NearMiss {
     suggestion: String,
 }
 
+/// One role the machine is in, and why.
+struct Membership {
+    instance: String,
+    role: String,
+    /// The instance's module: name and input.
+    module: (String, Option<String>),
+    module_id: String,
+    /// `instances.<i>.roles.<r>.machines.<m>` is written (its key's span).
+    explicit: Option<Span>,
+    /// The role's tags the machine carries, tag-name order.
+    tags: Vec<String>,
+}
+
 struct Explanation {
     machine: String,
     class: String,
@@ -39,117 +52,129 @@ struct Explanation {
     near: Vec<NearMiss>,
 }
 
-fn explain(doc: &JsonText, out: &Value, machine: &str) -> Explanation {
-    let root = doc.root();
-    let class = find(doc, root, &["machines", machine, "machineClass"])
-        .and_then(|e| doc.string(e.value).ok())
-        .unwrap_or_else(|| "nixos".into());
-    let carried = reasons::machine_tags(out, machine);
-    let tags = carried.iter().map(|t| (t.clone(), tag_sources(doc, machine, t))).collect();
+/// The explanation of machine `m` (an index into `o.machines`): every part is read from the
+/// overview (memberships of this machine only) and looked up in the document's index.
+fn explain(doc: &JsonText, o: &Overview, m: usize) -> Explanation {
+    let mv = &o.machines[m];
+    let machine = name(&mv.name);
+    let class = if mv.darwin { "darwin" } else { "nixos" }.to_string();
+    let carried: Vec<String> = mv.tags.iter().map(|t| name(t)).collect();
+    let sources = tag_sources(doc, &machine, &carried);
+    let tags = carried.iter().cloned().zip(sources).collect();
 
-    let spans = reasons::role_spans(doc);
     let mut roles = Vec::new();
-    for m in reasons::memberships(doc, out, Some(machine)) {
-        let base = format!("instances.{}.roles.{}", show(&m.instance), show(&m.role));
-        let role_in = spans.get(&(m.instance.clone(), m.role.clone())).copied();
-        let at = |names: &[&str]| role_in.and_then(|r| find(doc, r, names)).map(|e| e.key);
-        let mut layers = vec![Layer { what: "role settings".into(), path: format!("{base}.settings"), at: at(&["settings"]) }];
-        layers.push(Layer {
-            what: if m.explicit.is_some() { "this machine's entry".into() } else { "this machine's entry (not listed)".into() },
-            path: format!("{base}.machines.{}.settings", show(machine)),
-            at: at(&["machines", machine, "settings"]),
-        });
-        let listed_tags = role_in
-            .and_then(|r| find(doc, r, &["tags"]))
-            .is_some_and(|t| doc.kind(t.value) == nix_instances_core::host::Kind::List);
-        for t in &m.tags {
-            layers.push(Layer {
-                what: if listed_tags { format!("tag {t} (tags given as a list: none)") } else { format!("tag {t}") },
-                path: format!("{base}.tags.{}.settings", show(t)),
-                at: at(&["tags", t, "settings"]),
-            });
-        }
-        roles.push((m, layers));
-    }
-
     let mut near = Vec::new();
-    for (i, inst) in out.get("instances").map(Value::entries).unwrap_or_default() {
-        for (r, role) in inst.get("roles").map(Value::entries).unwrap_or_default() {
-            if role.get("machines").and_then(|ms| ms.get(machine)).is_some() {
+    for inst in &o.instances {
+        let i = name(&inst.name);
+        for role in &inst.roles {
+            let r = name(&role.name);
+            let role_in = role_span(doc, &i, &r);
+            let Some(member) = role.members.iter().find(|x| x.machine == m) else {
+                // not a member: a role tag close to one of the machine's tags is a near miss
+                let Some(role_in) = role_in else { continue };
+                for (t, at) in role_tags(doc, role_in) {
+                    if carried.binary_search(&t).is_ok() {
+                        continue;
+                    }
+                    if let Some(c) = closest(t.as_bytes(), carried.iter().map(|c| c.as_bytes())) {
+                        near.push(NearMiss { instance: i.clone(), role: r.clone(), tag: t, at, suggestion: name(c) });
+                    }
+                }
                 continue;
+            };
+            let at = |names: &[&str]| role_in.and_then(|s| find(doc, s, names)).map(|e| e.key);
+            let explicit = if member.listed { at(&["machines", &machine]) } else { None };
+            let mb = Membership {
+                instance: i.clone(),
+                role: r.clone(),
+                module: (name(&inst.module_name), inst.module_input.as_deref().map(name)),
+                module_id: name(&inst.module_id),
+                explicit,
+                tags: member.tags.iter().map(|&k| name(&role.tags[k as usize])).collect(),
+            };
+            let base = format!("instances.{}.roles.{}", show(&i), show(&r));
+            let mut layers = vec![Layer { what: "role settings".into(), path: format!("{base}.settings"), at: at(&["settings"]) }];
+            layers.push(Layer {
+                what: if member.listed { "this machine's entry".into() } else { "this machine's entry (not listed)".into() },
+                path: format!("{base}.machines.{}.settings", show(&machine)),
+                at: at(&["machines", &machine, "settings"]),
+            });
+            let listed_tags = role_in
+                .and_then(|s| find(doc, s, &["tags"]))
+                .is_some_and(|t| doc.kind(t.value) == nix_instances_core::host::Kind::List);
+            for t in &mb.tags {
+                layers.push(Layer {
+                    what: if listed_tags { format!("tag {t} (tags given as a list: none)") } else { format!("tag {t}") },
+                    path: format!("{base}.tags.{}.settings", show(t)),
+                    at: at(&["tags", t, "settings"]),
+                });
             }
-            let Some(&role_in) = spans.get(&(i.to_string(), r.to_string())) else { continue };
-            for (t, at) in reasons::role_tags(doc, role_in) {
-                if carried.contains(&t) {
-                    continue;
-                }
-                if let Some(c) = closest(t.as_bytes(), carried.iter().map(|c| c.as_bytes())) {
-                    let suggestion = String::from_utf8_lossy(c).into_owned();
-                    near.push(NearMiss { instance: i.to_string(), role: r.to_string(), tag: t, at, suggestion });
-                }
-            }
+            roles.push((mb, layers));
         }
     }
-    Explanation { machine: machine.to_string(), class, tags, roles, near }
+    Explanation { machine, class, tags, roles, near }
 }
 
-fn show(name: &str) -> String {
-    nix_instances_core::path::show_name(name.as_bytes())
-}
-
-fn module_of(out: &Value, instance: &str) -> String {
-    let module = out.get("instances").and_then(|is| is.get(instance)).and_then(|i| i.get("module"));
-    let name = module.and_then(|m| m.get("name")).and_then(Value::str).unwrap_or(instance);
-    match module.and_then(|m| m.get("input")).and_then(Value::str) {
-        Some(input) => format!("module {name} from input {input}"),
-        None => format!("module {name}"),
+fn module_of(m: &Membership) -> String {
+    match &m.module.1 {
+        Some(input) => format!("module {} from input {input}", m.module.0),
+        None => format!("module {}", m.module.0),
     }
 }
 
-fn text(e: &Explanation, out: &Value, report: &Report) -> String {
+/// Appends one line of text output, escaped whole ([`visible`]): a name's line break or
+/// escape sequence shows as `\n`, `\u001b`.
+fn push_line(s: &mut String, line: String) {
+    s.push_str(&nix_instances_core::text::visible(&line));
+    s.push('\n');
+}
+
+fn text(e: &Explanation, report: &Report) -> String {
     let pos = |s: Span| {
         let (l, c) = report.line_col(s.start);
         format!("{}:{l}:{c}", report.source.name)
     };
     let mut s = String::new();
-    let _ = writeln!(s, "{} ({} machine)", e.machine, e.class);
-    let _ = writeln!(s, "  tags:");
+    push_line(&mut s, format!("{} ({} machine)", e.machine, e.class));
+    push_line(&mut s, "  tags:".into());
     let width = e.tags.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
     for (t, sources) in &e.tags {
         for (k, src) in sources.iter().enumerate() {
             let name = if k == 0 { t.as_str() } else { "" };
             let at = src.span().map(|sp| format!("  {}", pos(sp))).unwrap_or_default();
-            let _ = writeln!(s, "    {name:width$}  {}{at}", src.describe(&e.machine, t));
+            push_line(&mut s, format!("    {name:width$}  {}{at}", src.describe(&e.machine, t)));
         }
     }
     if e.roles.is_empty() {
-        let _ = writeln!(s, "  in no role");
+        push_line(&mut s, "  in no role".into());
     }
     for (m, layers) in &e.roles {
-        let _ = writeln!(s, "  {}.{} ({})", m.instance, m.role, module_of(out, &m.instance));
+        push_line(&mut s, format!("  {}.{} ({})", m.instance, m.role, module_of(m)));
         if let Some(at) = m.explicit {
-            let _ = writeln!(s, "    listed: instances.{}.roles.{}.machines.{}  {}", show(&m.instance), show(&m.role), show(&m.machine), pos(at));
+            push_line(&mut s, format!("    listed: instances.{}.roles.{}.machines.{}  {}", show(&m.instance), show(&m.role), show(&e.machine), pos(at)));
         }
         for t in &m.tags {
             let from: Vec<String> = e
                 .tags
-                .iter()
-                .find(|(x, _)| x == t)
+                .binary_search_by(|(x, _)| x.cmp(t))
+                .ok()
+                .map(|k| &e.tags[k])
                 .map(|(_, srcs)| srcs.iter().map(|src| src.word().to_string()).collect())
                 .unwrap_or_default();
-            let _ = writeln!(s, "    tag {t} ({})", from.join(", "));
+            push_line(&mut s, format!("    tag {t} ({})", from.join(", ")));
         }
-        let _ = writeln!(s, "    settings, applied in this order:");
+        push_line(&mut s, "    settings, applied in this order:".into());
         for (k, l) in layers.iter().enumerate() {
             let at = l.at.map(pos).unwrap_or_else(|| "not set".into());
-            let _ = writeln!(s, "      {}. {}: {}  {at}", k + 1, l.what, l.path);
+            push_line(&mut s, format!("      {}. {}: {}  {at}", k + 1, l.what, l.path));
         }
     }
     if !e.near.is_empty() {
-        let _ = writeln!(s, "  not in, though a tag nearly matched:");
+        push_line(&mut s, "  not in, though a tag nearly matched:".into());
         for n in &e.near {
-            let _ = writeln!(
-                s,
+            push_line(
+                &mut s,
+                format!(
                 "    {}.{}: role tag '{}' ({}) is not a tag of {} (did you mean '{}'?)",
                 n.instance,
                 n.role,
@@ -157,13 +182,13 @@ fn text(e: &Explanation, out: &Value, report: &Report) -> String {
                 pos(n.at),
                 e.machine,
                 n.suggestion
-            );
+            ));
         }
     }
     s
 }
 
-fn to_json(e: &Explanation, out: &Value, report: &Report) -> Json {
+fn to_json(e: &Explanation, report: &Report) -> Json {
     let at = |s: Option<Span>| {
         s.map(|s| {
             let (line, column) = report.line_col(s.start);
@@ -182,7 +207,7 @@ fn to_json(e: &Explanation, out: &Value, report: &Report) -> Json {
         .roles
         .iter()
         .map(|(m, layers)| {
-            let module = out.get("instances").and_then(|i| i.get(&m.instance)).and_then(|i| i.get("moduleId")).and_then(Value::str);
+            let module = &m.module_id;
             let layers: Vec<Json> =
                 layers.iter().map(|l| json!({ "layer": l.what, "path": l.path, "set": l.at.is_some(), "at": at(l.at) })).collect();
             json!({
@@ -205,19 +230,26 @@ fn to_json(e: &Explanation, out: &Value, report: &Report) -> Json {
 }
 
 pub fn run(a: &ExplainArgs) -> Result<u8, Failure> {
-    let source = Source::read(&a.input.file)?;
-    let doc = source.json()?;
-    let x = expand::inventory(&source, doc)?;
-    let machines = x.out.get("machines").cloned().unwrap_or(Value::Null);
-    if machines.get(&a.machine).is_none() {
-        return Err(unknown("machine", &a.machine, &machines));
-    }
-    let e = explain(&doc, &x.out, &a.machine);
-    let report = Report::new(&source, Vec::new());
+    crate::check::with_input(&a.input.file, a.json, |source, doc| {
+        run_on(a, source, &doc).inspect_err(|f| {
+            if a.json {
+                let _ = print_json(&crate::check::json_failure(source, &doc, f));
+            }
+        })
+    })
+}
+
+fn run_on(a: &ExplainArgs, source: &Source, doc: &JsonText) -> Result<u8, Failure> {
+    let o = reasons::overview(source, doc, Some(std::slice::from_ref(&a.machine)), None, false)?;
+    let Ok(m) = o.machines.binary_search_by(|m| m.name.as_slice().cmp(a.machine.as_bytes())) else {
+        return Err(unknown_of("machine", &a.machine, o.machines.iter().map(|m| m.name.as_slice())));
+    };
+    let e = explain(doc, &o, m);
+    let report = Report::new(source, Vec::new());
     if a.json {
-        print_json(&to_json(&e, &x.out, &report))?;
+        print_json(&to_json(&e, &report))?;
     } else {
-        print!("{}", text(&e, &x.out, &report));
+        print!("{}", text(&e, &report));
     }
     Ok(0)
 }

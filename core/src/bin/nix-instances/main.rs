@@ -16,6 +16,7 @@ mod expand;
 mod explain;
 mod graph;
 mod output;
+mod picture;
 mod reasons;
 mod source;
 mod svg;
@@ -37,12 +38,12 @@ pub struct Failure {
 impl Failure {
     /// A usage or I/O problem (exit 2).
     pub fn io(message: impl Into<String>) -> Failure {
-        Failure { code: 2, message: format!("nix-instances: {}\n", message.into()) }
+        Failure { code: 2, message: format!("nix-instances: {}\n", output::safe_lines(&message.into())) }
     }
 
     /// Invalid input (exit 1), shown as the primop shows it.
     pub fn invalid(message: &str) -> Failure {
-        Failure { code: 1, message: format!("error: {message}\n") }
+        Failure { code: 1, message: format!("error: {}\n", output::safe_lines(message)) }
     }
 }
 
@@ -79,7 +80,12 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    match run(cli) {
+    let result = run(cli);
+    if std::env::var_os("NIX_INSTANCES_SCAN_STATS").is_some() {
+        let (scans, bytes) = nix_instances_core::json_text::scan_stats();
+        eprintln!("nix-instances: scanned {scans} objects and arrays, {bytes} bytes");
+    }
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
             let _ = std::io::stderr().write_all(f.message.as_bytes());

@@ -1,16 +1,22 @@
-//! Why a machine is in a role: read off the expansion (who is a member, a machine's
-//! effective tags) and the input text (what is written where). Used by `explain` and `graph`.
+//! Why a machine is in a role: the core's [`Overview`] (who is a member, through which tags,
+//! each machine's effective tags) and the input text (what is written where, from the
+//! document's index). Used by `explain` and `graph`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashSet;
 
 use nix_instances_core::host::Kind;
-use nix_instances_core::json_text::{Entry, JsonText, Span, Value};
+use nix_instances_core::instances::query::{self, Overview};
+use nix_instances_core::json_text::{Entry, JsonText, Span, TextHost};
+use nix_instances_core::{Error, Host};
+
+use crate::source::Source;
+use crate::Failure;
 
 /// The tags `all`, `nixos` and `darwin`, computed from the machines unless `tags` sets them.
 pub const COMPUTED: [&str; 3] = ["all", "darwin", "nixos"];
 
 /// The input entry at `names` below `span`, if every name is there (and each parent an
-/// object).
+/// object). Each step is a lookup in the document's index.
 pub fn find(doc: &JsonText, span: Span, names: &[&str]) -> Option<Entry> {
     let mut here: Option<Entry> = None;
     let mut at = span;
@@ -31,11 +37,8 @@ pub fn strings(doc: &JsonText, span: Span) -> Vec<String> {
         return Vec::new();
     }
     doc.items(span)
+        .map(|items| items.iter().filter(|s| doc.kind(**s) == Kind::String).filter_map(|s| doc.string(*s).ok()).collect())
         .unwrap_or_default()
-        .into_iter()
-        .filter(|s| doc.kind(*s) == Kind::String)
-        .filter_map(|s| doc.string(s).ok())
-        .collect()
 }
 
 /// Where a machine's tag comes from.
@@ -52,8 +55,8 @@ pub enum TagSource {
 impl TagSource {
     pub fn describe(&self, machine: &str, tag: &str) -> String {
         match self {
-            TagSource::Own(_) => format!("the machine's own tags (machines.{machine}.tags)"),
-            TagSource::Static(_) => format!("the static tag list tags.{tag}"),
+            TagSource::Own(_) => format!("the machine's own tags (machines.{}.tags)", show(machine)),
+            TagSource::Static(_) => format!("the static tag list tags.{}", show(tag)),
             TagSource::Computed if tag == "all" => "computed: every machine".into(),
             TagSource::Computed => format!("computed: machineClass is {tag}"),
         }
@@ -75,39 +78,52 @@ impl TagSource {
     }
 }
 
-/// Every source of `tag` for `machine` (a tag can be both a machine's own and in a list).
-pub fn tag_sources(doc: &JsonText, machine: &str, tag: &str) -> Vec<TagSource> {
-    let root = doc.root();
-    let mut out = Vec::new();
-    if let Some(own) = find(doc, root, &["machines", machine, "tags"]) {
-        if strings(doc, own.value).iter().any(|t| t == tag) {
-            out.push(TagSource::Own(own.value));
-        }
-    }
-    let listed = find(doc, root, &["tags", tag]);
-    if let Some(list) = &listed {
-        if strings(doc, list.value).iter().any(|m| m == machine) {
-            out.push(TagSource::Static(list.value));
-        }
-    }
-    if listed.is_none() && COMPUTED.contains(&tag) {
-        out.push(TagSource::Computed);
-    }
-    out
+/// An attribute name as a path segment: quoted when it is not an identifier.
+pub fn show(name: &str) -> String {
+    nix_instances_core::path::show_name(name.as_bytes())
 }
 
-/// A role's tags as written: name and the span of its key (object form) or list item.
+/// Every source of each of `tags` for `machine` (a tag can be both a machine's own and in a
+/// list): the machine's own list is read once, each static list once.
+pub fn tag_sources(doc: &JsonText, machine: &str, tags: &[String]) -> Vec<Vec<TagSource>> {
+    let root = doc.root();
+    let own = find(doc, root, &["machines", machine, "tags"]);
+    let own_set: HashSet<String> = own.as_ref().map(|e| strings(doc, e.value).into_iter().collect()).unwrap_or_default();
+    let statics = find(doc, root, &["tags"]).filter(|e| doc.kind(e.value) == Kind::Attrs);
+    tags.iter()
+        .map(|tag| {
+            let mut out = Vec::new();
+            if let Some(own) = &own {
+                if own_set.contains(tag) {
+                    out.push(TagSource::Own(own.value));
+                }
+            }
+            let listed = statics.as_ref().and_then(|s| doc.attribute(s.value, tag).ok().flatten());
+            if let Some(list) = &listed {
+                if strings(doc, list.value).iter().any(|m| m == machine) {
+                    out.push(TagSource::Static(list.value));
+                }
+            }
+            if listed.is_none() && COMPUTED.contains(&tag.as_str()) {
+                out.push(TagSource::Computed);
+            }
+            out
+        })
+        .collect()
+}
+
+/// A role's tags as written: name and the span of its key (object form) or list item
+/// (the first of a name), sorted by name.
 pub fn role_tags(doc: &JsonText, role: Span) -> Vec<(String, Span)> {
     let Some(tags) = find(doc, role, &["tags"]) else { return Vec::new() };
     let mut out: Vec<(String, Span)> = match doc.kind(tags.value) {
-        Kind::Attrs => doc.attributes(tags.value).unwrap_or_default().into_iter().map(|e| (e.name, e.key)).collect(),
+        Kind::Attrs => doc.attributes(tags.value).map(|a| a.iter().map(|e| (e.name.clone(), e.key)).collect()).unwrap_or_default(),
         Kind::List => doc
             .items(tags.value)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|s| doc.kind(*s) == Kind::String)
-            .filter_map(|s| doc.string(s).ok().map(|t| (t, s)))
-            .collect(),
+            .map(|items| {
+                items.iter().filter(|s| doc.kind(**s) == Kind::String).filter_map(|s| doc.string(*s).ok().map(|t| (t, *s))).collect()
+            })
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -115,79 +131,49 @@ pub fn role_tags(doc: &JsonText, role: Span) -> Vec<(String, Span)> {
     out
 }
 
-/// One machine in one role, and why.
-#[derive(Debug, Clone)]
-pub struct Membership {
-    pub instance: String,
-    pub role: String,
-    pub machine: String,
-    /// `instances.<i>.roles.<r>.machines.<m>` is written (its key's span).
-    pub explicit: Option<Span>,
-    /// The role's tags the machine carries, tag-name order.
-    pub tags: Vec<String>,
+/// `instances.<i>.roles.<r>` in the text.
+pub fn role_span(doc: &JsonText, instance: &str, role: &str) -> Option<Span> {
+    find(doc, doc.root(), &["instances", instance, "roles", role]).map(|e| e.value)
 }
 
-/// A machine's effective tags, from the expansion.
-pub fn machine_tags(out: &Value, machine: &str) -> BTreeSet<String> {
-    out.get("machines")
-        .and_then(|ms| ms.get(machine))
-        .and_then(|m| m.get("tags"))
-        .map(Value::list)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|t| t.str().map(str::to_string))
-        .collect()
+/// A name of the core as text (JSON names are UTF-8).
+pub fn text(name: &[u8]) -> String {
+    String::from_utf8_lossy(name).into_owned()
 }
 
-/// Where each role is written: `instances.<i>.roles.<r>` by (instance, role), read in one
-/// pass (looking each up from the root would scan the whole text once per role).
-pub fn role_spans(doc: &JsonText) -> HashMap<(String, String), Span> {
-    let mut out = HashMap::new();
-    let Some(instances) = find(doc, doc.root(), &["instances"]) else { return out };
-    if doc.kind(instances.value) != Kind::Attrs {
-        return out;
-    }
-    for inst in doc.attributes(instances.value).unwrap_or_default() {
-        let Some(roles) = find(doc, inst.value, &["roles"]) else { continue };
-        if doc.kind(roles.value) != Kind::Attrs {
-            continue;
+/// The inventory's [`Overview`] (memberships of `only` these machines, and in these
+/// `instances`, if given); an invalid
+/// inventory fails as `expand` does (exit 1, the primop's message, the hint to `check`).
+/// Warnings go to standard error when `warn`.
+pub fn overview(
+    source: &Source,
+    doc: &JsonText,
+    only: Option<&[String]>,
+    instances: Option<&[String]>,
+    warn: bool,
+) -> Result<Overview, Failure> {
+    let mut host = TextHost::new(doc.clone());
+    let root = host.root();
+    let only: Option<Vec<&[u8]>> = only.map(|o| o.iter().map(|s| s.as_bytes()).collect());
+    let instances: Option<Vec<&[u8]>> = instances.map(|o| o.iter().map(|s| s.as_bytes()).collect());
+    let result = query::overview(&mut host, &root, only.as_deref(), instances.as_deref()).and_then(|o| {
+        if o.report.errors.is_empty() {
+            Ok(o)
+        } else {
+            Err(Error::Diagnostics(o.report.errors))
         }
-        for role in doc.attributes(roles.value).unwrap_or_default() {
-            out.insert((inst.name.clone(), role.name), role.value);
-        }
-    }
-    out
-}
-
-/// Every membership of the expansion (of `only` this machine, if given), in instance, role,
-/// machine order, with its reasons.
-pub fn memberships(doc: &JsonText, out: &Value, only: Option<&str>) -> Vec<Membership> {
-    let spans = role_spans(doc);
-    let mut result = Vec::new();
-    for (i, inst) in out.get("instances").map(Value::entries).unwrap_or_default() {
-        for (r, role) in inst.get("roles").map(Value::entries).unwrap_or_default() {
-            let role_in = spans.get(&(i.to_string(), r.to_string())).map(|&value| Entry { name: r.to_string(), key: value, value });
-            let written_tags = role_in.as_ref().map(|e| role_tags(doc, e.value)).unwrap_or_default();
-            let explicit = role_in
-                .as_ref()
-                .and_then(|e| find(doc, e.value, &["machines"]))
-                .filter(|e| doc.kind(e.value) == Kind::Attrs)
-                .map(|e| doc.attributes(e.value).unwrap_or_default())
-                .unwrap_or_default();
-            for (m, _) in role.get("machines").map(Value::entries).unwrap_or_default() {
-                if only.is_some_and(|o| o != m.as_ref()) {
-                    continue;
+    });
+    match result {
+        Ok(o) => {
+            crate::expand::refuse_nul(source, doc, true)?;
+            if warn {
+                for w in &o.report.warnings {
+                    host.warn(&w.to_string());
                 }
-                let carried = machine_tags(out, m);
-                result.push(Membership {
-                    instance: i.to_string(),
-                    role: r.to_string(),
-                    machine: m.to_string(),
-                    explicit: explicit.iter().find(|e| e.name == m.as_ref()).map(|e| e.key),
-                    tags: written_tags.iter().filter(|(t, _)| carried.contains(t)).map(|(t, _)| t.clone()).collect(),
-                });
+                crate::expand::print_warnings(&host.warnings);
             }
+            Ok(o)
         }
+        Err(e) => Err(crate::expand::failure(source, &host, e, true)),
     }
-    result
 }

@@ -5,13 +5,19 @@ use std::path::Path;
 
 use nix_instances_core::json_text::{JsonText, Span};
 
-use crate::output::{stderr_is_terminal, Finding, Report, Severity};
+use crate::output::{stderr_is_terminal, Finding, Input, Report, Severity};
 use crate::Failure;
 
 /// The input: its name as shown in messages and its text.
 pub struct Source {
     pub name: String,
     pub text: String,
+}
+
+impl<'s> From<&'s Source> for Input<'s> {
+    fn from(s: &'s Source) -> Input<'s> {
+        Input { name: &s.name, text: &s.text }
+    }
 }
 
 impl Source {
@@ -35,9 +41,19 @@ impl Source {
     /// The text as a checked JSON document; a syntax error is reported at its position
     /// (exit 2).
     pub fn json(&self) -> Result<JsonText<'_>, Failure> {
+        self.parse().map_err(|finding| {
+            let mut shown = Vec::new();
+            let _ = Report::new(self, vec![*finding]).render(&mut shown, stderr_is_terminal());
+            Failure { code: 2, message: String::from_utf8_lossy(&shown).into_owned() }
+        })
+    }
+
+    /// The text as a checked JSON document, or the finding of its syntax error (or of what
+    /// `builtins.fromJSON` refuses) at its position.
+    pub fn parse(&self) -> Result<JsonText<'_>, Box<Finding>> {
         JsonText::parse(&self.text).map_err(|e| {
             let at = e.offset.min(self.text.len());
-            let span = Span { start: at, end: (at + 1).min(self.text.len()) };
+            let span = Span { start: at, end: (at + e.len.max(1)).min(self.text.len()) };
             let finding = Finding {
                 severity: Severity::Error,
                 message: format!("malformed JSON: {}", e.message),
@@ -47,9 +63,7 @@ impl Source {
                 notes: Vec::new(),
                 suggestion: None,
             };
-            let mut shown = Vec::new();
-            let _ = Report::new(self, vec![finding]).render(&mut shown, stderr_is_terminal());
-            Failure { code: 2, message: String::from_utf8_lossy(&shown).into_owned() }
+            Box::new(finding)
         })
     }
 }

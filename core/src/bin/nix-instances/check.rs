@@ -67,13 +67,17 @@ fn size(doc: &JsonText) -> (usize, usize) {
 }
 
 pub fn run(a: &CheckArgs) -> Result<u8, Failure> {
-    let source = Source::read(&a.input.file)?;
+    let source = Source::load(&a.input, false)?;
     let doc = source.json()?;
     let (problems, size, foreign) = problems(&doc);
     let mut findings: Vec<Finding> = problems
         .into_iter()
         .map(|p| {
-            let mut f = Finding::at_path(&doc, p.severity, p.path, p.message, Vec::new());
+            let message = match &source.nix {
+                Some(nix) => nix.retype(&doc, &p.path, p.message),
+                None => p.message,
+            };
+            let mut f = Finding::at_path(&doc, p.severity, p.path, message, Vec::new());
             f.suggestion = p.suggestion;
             f
         })

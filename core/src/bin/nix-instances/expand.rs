@@ -32,6 +32,13 @@ fn run_core<'a>(
         Ok(out) => Ok(Expanded { out, warnings: host.warnings }),
         Err(e) => {
             print_warnings(&host.warnings);
+            let e = match (e, &source.nix) {
+                (Error::Invalid { path, message }, Some(nix)) => {
+                    let message = nix.retype(&doc, &path, message);
+                    Error::Invalid { path, message }
+                }
+                (e, _) => e,
+            };
             let shown = nix_instances_core::text::to_bytes(&e.to_string());
             let mut message = String::from_utf8_lossy(&shown).into_owned();
             if let (Error::Foreign(_), Some(span)) = (&e, host.out_of_range) {
@@ -41,7 +48,7 @@ fn run_core<'a>(
             let mut failure = Failure::invalid(&message);
             if hint && e.is_invalid() {
                 // after a blank line: the message itself is what the primop says
-                let file = if source.name == "<stdin>" { "-" } else { source.name.as_str() };
+                let file = source.argument();
                 failure.message.push_str(&format!("\nhint: `nix-instances check {file}` shows each problem in the file\n"));
             }
             Err(failure)
@@ -71,7 +78,7 @@ fn write(doc: &JsonText, v: &Value, compact: bool) -> Result<(), Failure> {
 }
 
 pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
-    let source = Source::read(&a.input.file)?;
+    let source = Source::load(&a.input, true)?;
     let doc = source.json()?;
     let e = inventory(&source, doc)?;
     print_warnings(&e.warnings);

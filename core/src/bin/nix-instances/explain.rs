@@ -107,10 +107,7 @@ fn module_of(out: &Value, instance: &str) -> String {
 }
 
 fn text(e: &Explanation, out: &Value, report: &Report) -> String {
-    let pos = |s: Span| {
-        let (l, c) = report.line_col(s.start);
-        format!("{}:{l}:{c}", report.source.name)
-    };
+    let pos = |s: Span| report.position(s);
     let mut s = String::new();
     let _ = writeln!(s, "{} ({} machine)", e.machine, e.class);
     let _ = writeln!(s, "  tags:");
@@ -164,12 +161,7 @@ fn text(e: &Explanation, out: &Value, report: &Report) -> String {
 }
 
 fn to_json(e: &Explanation, out: &Value, report: &Report) -> Json {
-    let at = |s: Option<Span>| {
-        s.map(|s| {
-            let (line, column) = report.line_col(s.start);
-            json!({ "line": line, "column": column })
-        })
-    };
+    let at = |s: Option<Span>| s.map(|s| report.position_json(s));
     let tags: Vec<Json> = e
         .tags
         .iter()
@@ -205,14 +197,15 @@ fn to_json(e: &Explanation, out: &Value, report: &Report) -> Json {
 }
 
 pub fn run(a: &ExplainArgs) -> Result<u8, Failure> {
-    let source = Source::read(&a.input.file)?;
+    let (file, machine) = a.input_and_machine().map_err(Failure::io)?;
+    let source = Source::load_from(file.as_deref(), &a.nix, false)?;
     let doc = source.json()?;
     let x = expand::inventory(&source, doc)?;
     let machines = x.out.get("machines").cloned().unwrap_or(Value::Null);
-    if machines.get(&a.machine).is_none() {
-        return Err(unknown("machine", &a.machine, &machines));
+    if machines.get(machine).is_none() {
+        return Err(unknown("machine", machine, &machines));
     }
-    let e = explain(&doc, &x.out, &a.machine);
+    let e = explain(&doc, &x.out, machine);
     let report = Report::new(&source, Vec::new());
     if a.json {
         print_json(&to_json(&e, &x.out, &report))?;

@@ -109,8 +109,30 @@ impl<'s> Report<'s> {
         }
     }
 
+    /// Where the input text's byte `span` is, for a line of text: `file:line:col` (for an
+    /// inventory read from Nix, in the .nix file, or the attribute path where Nix knows none).
+    pub fn position(&self, span: Span) -> String {
+        if let Some(nix) = &self.source.nix {
+            return nix.position(span);
+        }
+        let (l, c) = self.line_col(span.start);
+        format!("{}:{l}:{c}", self.source.name)
+    }
+
+    /// The same as JSON: `{ line, column }` (and `file` for an inventory read from Nix).
+    pub fn position_json(&self, span: Span) -> Value {
+        if let Some(nix) = &self.source.nix {
+            return nix.position_json(span);
+        }
+        let (line, column) = self.line_col(span.start);
+        json!({ "line": line, "column": column })
+    }
+
     /// Every finding, rendered for people.
     pub fn render(&self, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
+        if let Some(nix) = &self.source.nix {
+            return nix.render(&self.findings, out, color);
+        }
         let file = self.file();
         let config = term::Config::default();
         for f in &self.findings {
@@ -141,16 +163,23 @@ impl<'s> Report<'s> {
             self.findings
                 .iter()
                 .map(|f| {
-                    let (line, column) = f.span.map(|s| self.line_col(s.start)).unzip();
+                    let (file, line, column, span) = match &self.source.nix {
+                        Some(nix) => nix.finding_json(f),
+                        None => {
+                            let (line, column) = f.span.map(|s| self.line_col(s.start)).unzip();
+                            let span = f.span.map(|s| json!({ "start": s.start, "end": s.end }));
+                            (json!(self.source.name), json!(line), json!(column), json!(span))
+                        }
+                    };
                     json!({
                         "severity": f.severity.word(),
                         "message": f.message,
                         "path": f.path.as_ref().map(|p| p.to_string()),
                         "segments": f.path.as_ref().map(segments_json),
-                        "file": self.source.name,
+                        "file": file,
                         "line": line,
                         "column": column,
-                        "span": f.span.map(|s| json!({ "start": s.start, "end": s.end })),
+                        "span": span,
                         "suggestion": f.suggestion,
                         "notes": f.notes,
                     })

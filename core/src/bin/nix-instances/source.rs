@@ -5,6 +5,8 @@ use std::path::Path;
 
 use nix_instances_core::json_text::{JsonText, Span};
 
+use crate::args::{Input, NixArgs};
+use crate::nix_source::{NixInput, NixOrigin};
 use crate::output::{stderr_is_terminal, Finding, Report, Severity};
 use crate::Failure;
 
@@ -12,9 +14,35 @@ use crate::Failure;
 pub struct Source {
     pub name: String,
     pub text: String,
+    /// For an inventory read from Nix: where its attributes are defined.
+    pub nix: Option<NixOrigin>,
 }
 
 impl Source {
+    /// The input the command line names: a JSON file, or an inventory in Nix (`show`: the
+    /// subcommand prints settings and other leaves, so Nix evaluates them).
+    pub fn load(input: &Input, show: bool) -> Result<Source, Failure> {
+        Source::load_from(input.file.as_deref(), &input.nix, show)
+    }
+
+    /// [`Source::load`] from the JSON file, if any, and the Nix arguments.
+    pub fn load_from(file: Option<&Path>, nix: &NixArgs, show: bool) -> Result<Source, Failure> {
+        match (NixInput::of(nix), file) {
+            (Some(n), _) => crate::nix_source::load(&n, show),
+            (None, Some(file)) => Source::read(file),
+            (None, None) => Err(Failure::io("no inventory given: INVENTORY.json, --flake or --file")),
+        }
+    }
+
+    /// The input as arguments of another `nix-instances` command (for hints).
+    pub fn argument(&self) -> String {
+        match &self.nix {
+            Some(n) => n.argument.clone(),
+            None if self.name == "<stdin>" => "-".into(),
+            None => self.name.clone(),
+        }
+    }
+
     /// Reads `file`; `-` is standard input. Failing to read is a usage/I-O error (exit 2).
     pub fn read(file: &Path) -> Result<Source, Failure> {
         let (name, bytes) = if file.as_os_str() == "-" {
@@ -29,7 +57,7 @@ impl Source {
         let text = String::from_utf8(bytes).map_err(|e| {
             Failure::io(format!("{name}: not UTF-8 text (byte {} is not valid UTF-8): JSON must be UTF-8", e.utf8_error().valid_up_to()))
         })?;
-        Ok(Source { name, text })
+        Ok(Source { name, text, nix: None })
     }
 
     /// The text as a checked JSON document; a syntax error is reported at its position

@@ -1,0 +1,365 @@
+# Evaluated by `nix-instances … --flake REF[#ATTR]` and `--file FILE.nix [--attr PATH]`
+# (nix_source.rs), in one `nix` process: finds the inventory, reads only its structure, and
+# returns it as JSON with the position of every attribute it read.
+#
+#   { attr    the attribute path used ("" for the file's value itself)
+#     doc     the inventory's structure, JSON-safe
+#     pos     per attribute of `doc`: { at = [ file line column ] or null; c = <child's pos>; } }
+#
+# Structure is what the expansion forces (docs/contract.md): machines' `tags` and
+# `machineClass`; instances' `module` and roles (`machines`, `tags`); static tags; `modules`'
+# roles and limits. Settings and `extraModules` are leaves: never forced unless `show` (expand
+# prints them), and then shown with short markers for what JSON cannot hold: `<function>`,
+# `<path ./x.nix>`, `<derivation name>`. A value of such a kind where the structure needs a set,
+# list, string or number becomes the placeholder 0.5 and its kind is recorded (`pos.k`), so the
+# CLI reports "expected a set, got a function" where the JSON would have it.
+#
+# Positions: `builtins.unsafeGetAttrPos` on the values the user wrote. For an inventory that
+# went through the module system (clan-core's `clanInternals.inventoryClass.inventory`, this
+# project's `flake.nixInstances.inventory`), the evaluated values have no useful positions; the
+# user's definitions (`inventory.options.<top>.definitionsWithLocations`) are searched instead,
+# along the same attribute path, preferring files of the flake itself.
+{
+  # the flake (builtins.getFlake) or the file's value
+  target,
+  # the attribute path asked for (a list), or null to look for the inventory
+  attrPath,
+  # whether leaves are shown (expand) or left unevaluated
+  show,
+  # the source's directory in the store (a flake) or on disk (a file): paths below it are shown
+  # relative to it
+  root,
+  # whether target is a flake (then an inventory must be found in it)
+  isFlake,
+}:
+let
+  inherit (builtins)
+    attrNames
+    concatMap
+    elemAt
+    filter
+    foldl'
+    functionArgs
+    head
+    isAttrs
+    isFunction
+    isList
+    isPath
+    length
+    listToAttrs
+    mapAttrs
+    substring
+    stringLength
+    tail
+    typeOf
+    unsafeGetAttrPos
+    ;
+
+  # --------------------------------------------------------------------------------------
+  # Finding the inventory.
+
+  candidates = [
+    [
+      "nixInstances"
+      "inventory"
+    ] # this project's flake-parts module (nix/flake-module/cli.nix)
+    [
+      "clanInternals"
+      "inventoryClass"
+      "inventory"
+    ] # clan-core: what the clan CLI reads
+  ];
+  has = p: v: p == [ ] || (isAttrs v && v ? ${head p} && has (tail p) v.${head p});
+  get = foldl' (v: n: v.${n});
+  showPath = p: builtins.concatStringsSep "." p;
+  found =
+    if attrPath != null then
+      if has attrPath target then
+        attrPath
+      else
+        throw "nix-instances: ${if isFlake then "the flake" else "the file"} has no attribute '${showPath attrPath}'"
+    else
+      let
+        c = filter (p: has p target) candidates;
+      in
+      if c != [ ] then
+        head c
+      else if isFlake then
+        throw "nix-instances: no inventory found in the flake: it has neither 'nixInstances.inventory' (the nix-instances flake-parts module) nor 'clanInternals.inventoryClass.inventory' (clan-core); name one with --flake REF#ATTR"
+      else
+        [ ];
+  value = get target found;
+  inventory = if isFunction value && !isFlake && found == [ ] then value { } else value;
+
+  # --------------------------------------------------------------------------------------
+  # Markers for what JSON cannot hold.
+
+  hasPrefix = p: s: substring 0 (stringLength p) s == p;
+  showFile =
+    s:
+    if root != null && hasPrefix (root + "/") s then
+      "./" + substring (stringLength root + 1) (stringLength s) s
+    else
+      s;
+  isDerivation = v: (v.type or null) == "derivation";
+  marker =
+    v:
+    let
+      t = typeOf v;
+    in
+    if t == "lambda" then
+      "<function>"
+    else if t == "path" then
+      "<path ${showFile (toString v)}>"
+    else if t == "set" && isDerivation v then
+      "<derivation ${v.name or "?"}>"
+    else
+      "<${t}>";
+  # what a JSON value is, with markers inside
+  data =
+    v:
+    let
+      t = typeOf v;
+    in
+    if t == "set" then
+      (if isDerivation v then marker v else mapAttrs (_: data) v)
+    else if t == "list" then
+      map data v
+    else if t == "lambda" || t == "path" || t == "external" then
+      marker v
+    else
+      v;
+
+  # --------------------------------------------------------------------------------------
+  # Positions: `cursors` are the values the user wrote at the current path (one per
+  # definition), unwrapped from mkIf / mkMerge / mkOverride / mkOrder.
+
+  unwrap =
+    d:
+    if isAttrs d && d ? _type then
+      if d._type == "override" || d._type == "order" then
+        unwrap d.content
+      else if d._type == "if" then
+        (if d.condition then unwrap d.content else [ ])
+      else if d._type == "merge" then
+        concatMap unwrap d.contents
+      else
+        [ ]
+    else if isAttrs d then
+      [ d ]
+    else
+      [ ];
+  into = cursors: name: concatMap (c: if c ? ${name} then unwrap c.${name} else [ ]) cursors;
+  inRoot = p: root != null && hasPrefix (root + "/") p.file;
+  posOf =
+    cursors: name:
+    let
+      all = filter (p: p != null) (map (c: unsafeGetAttrPos name c) cursors);
+      own = filter inRoot all;
+      p = if own != [ ] then head own else if all != [ ] then head all else null;
+    in
+    if p == null then null else [ p.file p.line p.column ];
+
+  # --------------------------------------------------------------------------------------
+  # The walk: `spec` says what the structure is at a path; it returns { v; p; }: the JSON value
+  # and its children's positions.
+
+  # a value of a kind JSON lacks, where structure is expected: the placeholder and its kind
+  placeholder = t: { v = 0.5; p = { k = t; }; };
+  scalar =
+    v:
+    let
+      t = typeOf v;
+    in
+    if t == "lambda" || t == "path" || t == "external" then
+      placeholder t
+    else if t == "set" && isDerivation v then
+      placeholder "set"
+    else
+      { v = data v; p = null; };
+
+  # a set whose attributes are read by `field` (name -> spec) or, for any name, by `each`
+  set =
+    { fields ? { }, each ? null }:
+    cursors: v:
+    if !(isAttrs v) then
+      scalar v
+    else
+      let
+        names = if each != null then attrNames v else filter (n: v ? ${n}) (attrNames fields);
+        entry =
+          n:
+          let
+            spec = if each != null then each else fields.${n};
+            r = spec (into cursors n) v.${n};
+          in
+          {
+            name = n;
+            value = r // { at = posOf cursors n; };
+          };
+        entries = map entry names;
+      in
+      {
+        v = listToAttrs (map (e: { inherit (e) name; value = e.value.v; }) entries);
+        p = listToAttrs (
+          map (e: {
+            inherit (e) name;
+            value = { inherit (e.value) at; c = e.value.p; };
+          }) entries
+        );
+      };
+  list =
+    item: _cursors: v:
+    if isList v then
+      let
+        rs = map (item [ ]) v;
+      in
+      { v = map (r: r.v) rs; p = map (r: r.p) rs; }
+    else
+      scalar v;
+  scalarSpec = _cursors: scalar;
+  names = list scalarSpec;
+  leaf = _cursors: v: if show then { v = data v; p = null; } else { v = "<not evaluated>"; p = null; };
+  # `null` or a list of names (a module's roles), an integer or null (limits)
+  orNull = spec: cursors: v: if v == null then { v = null; p = null; } else spec cursors v;
+  # role tags: a set of tag -> { settings } or a list of tag names
+  roleTags = cursors: v: if isList v then names cursors v else set { each = set { fields.settings = leaf; }; } cursors v;
+
+  role = set {
+    fields = {
+      machines = set { each = set { fields.settings = leaf; }; };
+      tags = roleTags;
+      settings = leaf;
+      extraModules = leaf;
+    };
+  };
+  instance = set {
+    fields = {
+      module = set {
+        fields = {
+          name = scalarSpec;
+          input = scalarSpec;
+        };
+      };
+      roles = set { each = role; };
+    };
+  };
+  machine = set {
+    fields = {
+      tags = names;
+      machineClass = scalarSpec;
+    };
+  };
+  moduleInfo = set {
+    fields = {
+      roles = orNull names;
+      maxInstances = scalarSpec;
+      constraints = set {
+        each = set {
+          fields = {
+            minMachines = scalarSpec;
+            maxMachines = scalarSpec;
+          };
+        };
+      };
+    };
+  };
+  topFields = {
+    machines = set { each = machine; };
+    instances = set { each = instance; };
+    tags = set { each = names; };
+    modules = set { each = moduleInfo; };
+  };
+
+  # --------------------------------------------------------------------------------------
+  # `tags` written as a module (clan-core's `inventory.tags`): a function of `config` (the
+  # tags, with the computed `all`, `nixos` and `darwin` unless set) and `machines`; its
+  # attribute values may be `lib.mkDefault …`.
+
+  machinesOf = inv: if isAttrs (inv.machines or null) then inv.machines else { };
+  computedTags =
+    machines:
+    let
+      ns = attrNames machines;
+      cls = n: let m = machines.${n}; in if isAttrs m then m.machineClass or "nixos" else "nixos";
+    in
+    {
+      all = ns;
+      nixos = filter (n: cls n == "nixos") ns;
+      darwin = filter (n: cls n == "darwin") ns;
+    };
+  applyTags =
+    f: machines:
+    let
+      args = {
+        config = final;
+        inherit machines;
+        name = "tags";
+        options = throw "nix-instances: the tags module asks for `options`, which only the module system has";
+        lib = throw "nix-instances: the tags module asks for `lib`: evaluate the inventory through your flake (--flake) so that it has nixpkgs' lib";
+      };
+      wanted = functionArgs f;
+      raw = f (if wanted == { } then args else builtins.intersectAttrs wanted args);
+      # `lib.mkDefault xs`, `lib.mkIf true xs`: the list
+      strip =
+        x:
+        if isAttrs x && x ? _type && (x._type == "override" || x._type == "order" || x._type == "if" && x.condition) then
+          strip x.content
+        else
+          x;
+      user = if isAttrs raw then mapAttrs (_: strip) (builtins.removeAttrs raw (filter (n: isAttrs raw.${n} && (raw.${n}._type or null) == "if" && !raw.${n}.condition) (attrNames raw))) else raw;
+      final = computedTags machines // (if isAttrs user then user else { });
+    in
+    user;
+
+  # the inventory with `tags` applied when it is a module, and the cursors for positions
+  definitions = inventory.options or null;
+  fromModules = isAttrs definitions && definitions ? machines && (definitions.machines ? definitionsWithLocations);
+  tagsValue =
+    if isFunction (inventory.tags or null) then applyTags inventory.tags (machinesOf inventory) else inventory.tags;
+  topValue = n: if n == "tags" then tagsValue else inventory.${n};
+  topCursors =
+    n:
+    if fromModules then
+      (if definitions ? ${n} then concatMap (d: unwrap d.value) definitions.${n}.definitionsWithLocations else [ ])
+    else if n == "tags" && isFunction (inventory.tags or null) then
+      [ tagsValue ]
+    else
+      into [ inventory ] n;
+
+  walked =
+    if !(isAttrs inventory) then
+      scalar inventory
+    else
+      let
+        # clan-core's `inventory.modules` are module sources (paths, functions, modules), not
+        # the contract's module information: left out
+        isSource = m: isFunction m || isPath m || isAttrs m && (m ? _type || m ? imports || m ? _class);
+        clanModules = isAttrs inventory.modules && builtins.any (n: isSource inventory.modules.${n}) (attrNames inventory.modules);
+        ns = filter (n: inventory ? ${n} && (n != "modules" || !clanModules)) (attrNames topFields);
+        entry =
+          n:
+          let
+            r = topFields.${n} (topCursors n) (topValue n);
+          in
+          {
+            name = n;
+            value = r // { at = if fromModules then null else posOf [ inventory ] n; };
+          };
+        entries = map entry ns;
+      in
+      {
+        v = listToAttrs (map (e: { inherit (e) name; value = e.value.v; }) entries);
+        p = listToAttrs (
+          map (e: {
+            inherit (e) name;
+            value = { inherit (e.value) at; c = e.value.p; };
+          }) entries
+        );
+      };
+in
+{
+  attr = showPath found;
+  doc = walked.v;
+  pos = walked.p;
+}

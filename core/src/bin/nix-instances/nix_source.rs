@@ -1,0 +1,526 @@
+//! Inventories kept in Nix: `--flake REF[#ATTR]` and `--file FILE.nix [--attr PATH]`.
+//!
+//! One `nix` process per command, the user's own (their nix.conf; the plugin is not needed),
+//! evaluates nix_source.nix: it finds the inventory, reads only its structure (settings and
+//! `extraModules` stay unevaluated unless `expand` shows them, with `<function>`, `<path …>`,
+//! `<derivation …>` markers), and returns it as JSON with the position of every attribute
+//! (`builtins.unsafeGetAttrPos`). Here that JSON is written out again as the text every
+//! subcommand reads ([`Source::text`]), remembering for each key and value written where Nix
+//! says the attribute is defined; findings and `explain` lines then point into the `.nix`
+//! files ([`NixOrigin::render`], [`NixOrigin::position`]), or name the attribute path where
+//! Nix knows no position.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path as FsPath, PathBuf};
+use std::process::Command;
+
+use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor};
+use nix_instances_core::json_text::{JsonText, Span};
+use nix_instances_core::path::Path;
+use serde_json::{json, Value as Json};
+
+use crate::args::NixArgs;
+use crate::output::{Finding, Severity};
+use crate::source::Source;
+use crate::Failure;
+
+/// The expression nix evaluates (a function of the target, see the file's header).
+const WALKER: &str = include_str!("nix_source.nix");
+
+/// Which Nix input the command line names.
+#[derive(Debug, Clone)]
+pub enum NixInput {
+    /// `--flake REF[#ATTR]`
+    Flake { reference: String, attr: Option<String> },
+    /// `--file FILE.nix [--attr PATH]`
+    File { file: PathBuf, attr: Option<String> },
+}
+
+impl NixInput {
+    /// The Nix input of the command line, if it names one.
+    pub fn of(input: &NixArgs) -> Option<NixInput> {
+        if let Some(f) = &input.flake {
+            let (reference, attr) = match f.split_once('#') {
+                Some((r, a)) => (r.to_string(), Some(a.to_string())),
+                None => (f.clone(), None),
+            };
+            return Some(NixInput::Flake { reference, attr });
+        }
+        input.nix_file.as_ref().map(|f| NixInput::File { file: f.clone(), attr: input.attr.clone() })
+    }
+}
+
+/// Where an attribute is defined: a file, line and column (1-based, as Nix counts them), or
+/// nothing known; and its attribute path in the inventory.
+#[derive(Debug, Clone)]
+pub struct Loc {
+    file: Option<u32>,
+    line: usize,
+    column: usize,
+    path: String,
+}
+
+struct SourceFile {
+    /// As Nix names it (a store path for a flake).
+    real: String,
+    /// As shown: the user's checkout when the store copy is of it, relative to the working
+    /// directory when under it.
+    shown: String,
+    text: OnceCell<Option<String>>,
+}
+
+/// The positions of an inventory read from Nix.
+pub struct NixOrigin {
+    locs: Vec<Loc>,
+    /// Offset of a key or value in the written text -> its attribute's position.
+    at: HashMap<usize, u32>,
+    /// Offset of a placeholder (a value JSON cannot hold, where the structure needs one) -> what
+    /// it is (`a function`).
+    kinds: HashMap<usize, &'static str>,
+    files: Vec<SourceFile>,
+    /// The input as command-line arguments, for hints.
+    pub argument: String,
+}
+
+/// A Nix string literal of `s`.
+fn nix_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An attribute path as written on the command line (`a.b."c.d"`) as its names.
+fn split_attr(path: &str) -> Result<Vec<String>, Failure> {
+    let mut names = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = path.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '\\' if quoted => cur.extend(chars.next()),
+            '.' if !quoted => names.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    if quoted {
+        return Err(Failure::io(format!("attribute path '{path}': unterminated quote")));
+    }
+    names.push(cur);
+    if names.iter().any(String::is_empty) {
+        return Err(Failure::io(format!("attribute path '{path}': empty attribute name")));
+    }
+    Ok(names)
+}
+
+/// The directory of the checkout a flake in `dir` is copied from: the Git work tree it is in
+/// (Nix copies the whole repository), else the directory itself.
+fn checkout_root(dir: &FsPath, explicit_path: bool) -> PathBuf {
+    if !explicit_path {
+        for d in dir.ancestors() {
+            if d.join(".git").exists() {
+                return d.to_path_buf();
+            }
+        }
+    }
+    dir.to_path_buf()
+}
+
+/// What `nix` gave back, and how to show its file names.
+struct Evaluated {
+    out: Json,
+    name: String,
+    argument: String,
+    /// The store copy and the checkout it is a copy of.
+    store_to_local: Option<(String, PathBuf)>,
+    detected: bool,
+}
+
+fn run_nix(mut cmd: Command, program: &str) -> Result<Vec<u8>, Failure> {
+    let out = cmd.output().map_err(|e| Failure::io(format!("cannot run {program}: {e} (Nix must be installed and on PATH)")))?;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !out.status.success() {
+        // Nix's own message; a name the command line gave that is not there is a usage error
+        let usage = stderr.contains("nix-instances: the flake has no attribute")
+            || stderr.contains("nix-instances: the file has no attribute")
+            || stderr.contains("nix-instances: no inventory found");
+        let mut message = stderr;
+        if !message.ends_with('\n') {
+            message.push('\n');
+        }
+        return Err(Failure { code: if usage { 2 } else { 1 }, message });
+    }
+    // warnings (a dirty Git tree, …) as Nix printed them
+    let _ = std::io::stderr().write_all(stderr.as_bytes());
+    Ok(out.stdout)
+}
+
+fn evaluate(input: &NixInput, show: bool) -> Result<Evaluated, Failure> {
+    let call = |target: &str, attr: &Option<String>, root: &str, is_flake: bool| -> Result<String, Failure> {
+        let attr_path = match attr {
+            None => "null".to_string(),
+            Some(a) if a.is_empty() => "[ ]".to_string(),
+            Some(a) => format!("[ {} ]", split_attr(a)?.iter().map(|n| nix_string(n)).collect::<Vec<_>>().join(" ")),
+        };
+        Ok(format!(
+            "({WALKER}) {{ target = {target}; attrPath = {attr_path}; show = {show}; root = {root}; isFlake = {is_flake}; }}"
+        ))
+    };
+    match input {
+        NixInput::File { file, attr } => {
+            let abs = std::path::absolute(file).map_err(|e| Failure::io(format!("{}: {e}", file.display())))?;
+            if !abs.exists() {
+                return Err(Failure::io(format!("{}: no such file", file.display())));
+            }
+            let abs_s = abs.to_string_lossy().into_owned();
+            let dir = if abs.is_dir() { abs.clone() } else { abs.parent().map(FsPath::to_path_buf).unwrap_or_default() };
+            let target = format!("import (/. + {})", nix_string(&abs_s));
+            let expr = call(&target, attr, &nix_string(&dir.to_string_lossy()), false)?;
+            let mut cmd = Command::new("nix-instantiate");
+            cmd.args(["--eval", "--json", "--strict", "--expr", &expr]);
+            let out = parse(run_nix(cmd, "nix-instantiate")?)?;
+            let used = out["attr"].as_str().unwrap_or_default().to_string();
+            let shown = file.display().to_string();
+            let (name, argument) = if used.is_empty() {
+                (shown.clone(), format!("--file {shown}"))
+            } else {
+                (format!("{shown}, attribute {used}"), format!("--file {shown} --attr {used}"))
+            };
+            Ok(Evaluated { out, name, argument, store_to_local: None, detected: attr.is_none() && !used.is_empty() })
+        }
+        NixInput::Flake { reference, attr } => {
+            // a local flake by its absolute path: builtins.getFlake takes no relative ones
+            let explicit_path = reference.starts_with("path:");
+            let local = reference.strip_prefix("path:").unwrap_or(reference);
+            let local_dir = (local.starts_with('.') || local.starts_with('/') || FsPath::new(local).is_dir())
+                .then(|| std::path::absolute(local).ok())
+                .flatten();
+            let resolved = match &local_dir {
+                Some(d) if !d.exists() => return Err(Failure::io(format!("{local}: no such directory"))),
+                Some(d) => format!("{}{}", if explicit_path { "path:" } else { "" }, d.display()),
+                None => reference.clone(),
+            };
+            let target = format!("builtins.getFlake {}", nix_string(&resolved));
+            let expr = call(
+                &format!("flake"),
+                attr,
+                "(toString (flake.sourceInfo.outPath or flake.outPath))",
+                true,
+            )?;
+            let expr = format!(
+                "let flake = {target}; in {{ store = toString (flake.sourceInfo.outPath or flake.outPath); result = {expr}; }}"
+            );
+            let mut cmd = Command::new("nix");
+            cmd.args(["--extra-experimental-features", "nix-command flakes", "eval", "--json", "--impure", "--expr", &expr]);
+            let out = parse(run_nix(cmd, "nix")?)?;
+            let store = out["store"].as_str().unwrap_or_default().to_string();
+            let out = out.get("result").cloned().unwrap_or(Json::Null);
+            let used = out["attr"].as_str().unwrap_or_default().to_string();
+            let store_to_local = local_dir.map(|d| (store, checkout_root(&d, explicit_path)));
+            Ok(Evaluated {
+                name: format!("{reference}#{used}"),
+                argument: format!("--flake {reference}#{used}"),
+                out,
+                store_to_local,
+                detected: attr.is_none(),
+            })
+        }
+    }
+}
+
+fn parse(stdout: Vec<u8>) -> Result<Json, Failure> {
+    serde_json::from_slice(&stdout).map_err(|e| Failure::io(format!("nix printed something that is not JSON: {e}")))
+}
+
+/// Reads the inventory `input` names with `nix`: the [`Source`] every subcommand reads, its
+/// text written from what nix returned, with the positions. `show`: settings and other
+/// leaves are evaluated and shown (`expand`).
+pub fn load(input: &NixInput, show: bool) -> Result<Source, Failure> {
+    let e = evaluate(input, show)?;
+    if e.detected {
+        eprintln!("nix-instances: reading the inventory at {}", e.name);
+    }
+    let cwd = std::env::current_dir().ok();
+    let mut b = Builder {
+        text: String::new(),
+        locs: Vec::new(),
+        at: HashMap::new(),
+        kinds: HashMap::new(),
+        files: Vec::new(),
+        file_ids: HashMap::new(),
+        store_to_local: e.store_to_local,
+        cwd,
+    };
+    let empty = Json::Null;
+    b.value(&e.out["doc"], e.out.get("pos").unwrap_or(&empty), None, &Path::root());
+    let origin = NixOrigin { locs: b.locs, at: b.at, kinds: b.kinds, files: b.files, argument: e.argument };
+    Ok(Source { name: e.name, text: b.text, nix: Some(origin) })
+}
+
+struct Builder {
+    text: String,
+    locs: Vec<Loc>,
+    at: HashMap<usize, u32>,
+    kinds: HashMap<usize, &'static str>,
+    files: Vec<SourceFile>,
+    file_ids: HashMap<String, u32>,
+    store_to_local: Option<(String, PathBuf)>,
+    cwd: Option<PathBuf>,
+}
+
+fn kind_phrase(t: &str) -> &'static str {
+    match t {
+        "lambda" => "a function",
+        "path" => "a path",
+        "set" => "a set",
+        "external" => "an external value",
+        _ => "a value JSON cannot hold",
+    }
+}
+
+impl Builder {
+    fn file(&mut self, real: &str) -> u32 {
+        if let Some(&id) = self.file_ids.get(real) {
+            return id;
+        }
+        let mut local = PathBuf::from(real);
+        if let Some((store, checkout)) = &self.store_to_local {
+            if let Some(rest) = real.strip_prefix(store.as_str()).and_then(|r| r.strip_prefix('/')) {
+                local = checkout.join(rest);
+            }
+        }
+        let shown = match self.cwd.as_ref().and_then(|c| local.strip_prefix(c).ok()) {
+            Some(rel) => rel.display().to_string(),
+            None => local.display().to_string(),
+        };
+        let id = self.files.len() as u32;
+        // the text is read from the checkout when it is there (what the user edits), else
+        // from where Nix read it
+        let real_read = if local.exists() { local.display().to_string() } else { real.to_string() };
+        self.files.push(SourceFile { real: real_read, shown, text: OnceCell::new() });
+        self.file_ids.insert(real.to_string(), id);
+        id
+    }
+
+    /// A position from `at` (`[file, line, column]` or null) for `path`; none known: the
+    /// `inherit`ed one (a list item's is its list's).
+    fn loc(&mut self, at: Option<&Json>, path: &Path, inherit: Option<u32>) -> u32 {
+        let given = at.and_then(Json::as_array).and_then(|a| {
+            Some((a.first()?.as_str()?.to_string(), a.get(1)?.as_u64()? as usize, a.get(2)?.as_u64()? as usize))
+        });
+        let loc = match given {
+            Some((f, line, column)) => Loc { file: Some(self.file(&f)), line, column, path: path.to_string() },
+            None => match inherit.map(|i| self.locs[i as usize].clone()) {
+                Some(l) => Loc { path: path.to_string(), ..l },
+                None => Loc { file: None, line: 0, column: 0, path: path.to_string() },
+            },
+        };
+        self.locs.push(loc);
+        (self.locs.len() - 1) as u32
+    }
+
+    /// Writes `v` (compact JSON); `pos` is its position node (see nix_source.nix), `loc` its
+    /// attribute's position.
+    fn value(&mut self, v: &Json, pos: &Json, loc: Option<u32>, path: &Path) {
+        let start = self.text.len();
+        if let Some(l) = loc {
+            self.at.insert(start, l);
+        }
+        match v {
+            Json::Object(map) => {
+                self.text.push('{');
+                for (k, (name, child)) in map.iter().enumerate() {
+                    if k > 0 {
+                        self.text.push(',');
+                    }
+                    let node = pos.get(name);
+                    let child_path = path.attr(name);
+                    let l = self.loc(node.and_then(|n| n.get("at")), &child_path, loc);
+                    self.at.insert(self.text.len(), l);
+                    self.text.push_str(&Json::String(name.clone()).to_string());
+                    self.text.push(':');
+                    let empty = Json::Null;
+                    self.value(child, node.and_then(|n| n.get("c")).unwrap_or(&empty), Some(l), &child_path);
+                }
+                self.text.push('}');
+            }
+            Json::Array(items) => {
+                self.text.push('[');
+                for (k, item) in items.iter().enumerate() {
+                    if k > 0 {
+                        self.text.push(',');
+                    }
+                    let item_path = path.index(k);
+                    let l = self.loc(None, &item_path, loc);
+                    let empty = Json::Null;
+                    self.value(item, pos.get(k).unwrap_or(&empty), Some(l), &item_path);
+                }
+                self.text.push(']');
+            }
+            other => {
+                if let Some(t) = pos.get("k").and_then(Json::as_str) {
+                    self.kinds.insert(start, kind_phrase(t));
+                }
+                self.text.push_str(&other.to_string());
+            }
+        }
+    }
+}
+
+/// Byte offset of 1-based `line` and `column` in `text` (clamped to the text).
+fn offset(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line.max(1) {
+        match text[start..].find('\n') {
+            Some(n) => start += n + 1,
+            None => return text.len(),
+        }
+    }
+    let line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+    let mut at = (start + column.saturating_sub(1)).min(line_end);
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The attribute name (or whatever token) starting at `at`: an identifier, a quoted name, or
+/// one character.
+fn token(text: &str, at: usize) -> Span {
+    let rest = &text[at..];
+    let len = if rest.starts_with('"') {
+        let mut escaped = false;
+        rest[1..]
+            .char_indices()
+            .find(|&(_, c)| {
+                let end = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                end || c == '\n'
+            })
+            .map_or(rest.len(), |(i, _)| i + 2)
+    } else {
+        let n = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '\'')).unwrap_or(rest.len());
+        if n == 0 {
+            rest.chars().next().map_or(0, char::len_utf8)
+        } else {
+            n
+        }
+    };
+    Span { start: at, end: at + len }
+}
+
+impl NixOrigin {
+    /// The position of the attribute whose key or value starts at `span`.
+    pub fn locate(&self, span: Span) -> Option<&Loc> {
+        self.at.get(&span.start).map(|&i| &self.locs[i as usize])
+    }
+
+    fn text(&self, file: u32) -> Option<&str> {
+        let f = &self.files[file as usize];
+        f.text.get_or_init(|| std::fs::read_to_string(&f.real).ok()).as_deref()
+    }
+
+    /// `file:line:column`, or the attribute path where Nix knows no position.
+    pub fn position(&self, span: Span) -> String {
+        match self.locate(span) {
+            Some(Loc { file: Some(f), line, column, .. }) => format!("{}:{line}:{column}", self.files[*f as usize].shown),
+            Some(l) => l.path.clone(),
+            None => String::new(),
+        }
+    }
+
+    /// `{ file, line, column }` (null where Nix knows no position).
+    pub fn position_json(&self, span: Span) -> Json {
+        match self.locate(span) {
+            Some(Loc { file: Some(f), line, column, .. }) => {
+                json!({ "file": self.files[*f as usize].shown, "line": line, "column": column })
+            }
+            _ => Json::Null,
+        }
+    }
+
+    /// A finding's place as JSON fields: file, line, column and byte span in that file.
+    pub fn finding_json(&self, f: &Finding) -> (Json, Json, Json, Json) {
+        match f.span.and_then(|s| self.locate(s)) {
+            Some(Loc { file: Some(id), line, column, .. }) => {
+                let span = self.text(*id).map(|t| token(t, offset(t, *line, *column)));
+                (
+                    json!(self.files[*id as usize].shown),
+                    json!(line),
+                    json!(column),
+                    span.map_or(Json::Null, |s| json!({ "start": s.start, "end": s.end })),
+                )
+            }
+            _ => (Json::Null, Json::Null, Json::Null, Json::Null),
+        }
+    }
+
+    /// A message about the value at `path` that calls a placeholder "a float" names what the
+    /// value is (`expected a set, got a function`).
+    pub fn retype(&self, doc: &JsonText, path: &Path, message: String) -> String {
+        let here = doc.locate(path);
+        match self.kinds.get(&here.value.start) {
+            Some(kind) if here.complete => message.replace("got a float", &format!("got {kind}")),
+            _ => message,
+        }
+    }
+
+    /// Every finding, rendered for people: codespan snippets of the .nix files; the attribute
+    /// path where Nix knows no position.
+    pub fn render(&self, findings: &[Finding], out: &mut dyn Write, color: bool) -> std::io::Result<()> {
+        let mut files = SimpleFiles::new();
+        let mut ids: HashMap<u32, usize> = HashMap::new();
+        let config = term::Config::default();
+        for f in findings {
+            let d = match f.severity {
+                Severity::Error => Diagnostic::error(),
+                Severity::Warning => Diagnostic::warning(),
+            };
+            let mut notes = f.notes.clone();
+            let mut d = d.with_message(&f.message);
+            match f.span.and_then(|s| self.locate(s)) {
+                Some(Loc { file: Some(id), line, column, path }) => match self.text(*id) {
+                    Some(text) => {
+                        let fid = *ids.entry(*id).or_insert_with(|| files.add(self.files[*id as usize].shown.clone(), text.to_string()));
+                        let span = token(text, offset(text, *line, *column));
+                        d = d.with_labels(vec![Label::primary(fid, span.start..span.end).with_message(&f.label)]);
+                    }
+                    None => notes.insert(0, format!("at {}:{line}:{column} ({path})", self.files[*id as usize].shown)),
+                },
+                Some(l) => notes.insert(0, format!("at {} (Nix knows no position)", l.path)),
+                None => {
+                    if let Some(p) = &f.path {
+                        notes.insert(0, format!("at {p}"));
+                    }
+                }
+            }
+            let d = d.with_notes(notes);
+            let result = if color {
+                let mut buf = termcolor::Buffer::ansi();
+                let r = term::emit_to_write_style(&mut buf, &config, &files, &d);
+                out.write_all(buf.as_slice())?;
+                r
+            } else {
+                term::emit_to_io_write(out, &config, &files, &d)
+            };
+            result.map_err(|e| std::io::Error::other(e.to_string()))?;
+        }
+        Ok(())
+    }
+}

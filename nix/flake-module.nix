@@ -26,6 +26,7 @@
 #                        framework computes them: per service and machine, its modules
 #   machines.nix         per machine: the modules of its services, assembled into
 #                        `flake.nixInstances.machines.<m>`
+#   cli.nix              `flake.nixInstances.inventory`, for the `nix-instances` CLI
 # and helpers they import: inventory-types.nix (the inventory's option types),
 # service-schema.nix (the clan.service schema), scope-keys.nix (export scope keys).
 #
@@ -36,5 +37,6 @@
     ./flake-module/service-modules.nix
     ./flake-module/service-results.nix
     ./flake-module/machines.nix
+    ./flake-module/cli.nix
   ];
 }

@@ -68,8 +68,8 @@ pub struct NixArgs {
     /// `clanInternals.inventoryClass.inventory` (a clan-core flake).
     #[arg(long, value_name = "FLAKEREF[#ATTR]", value_hint = clap::ValueHint::DirPath, conflicts_with = "nix_file")]
     pub flake: Option<String>,
-    /// Read the inventory from a .nix file, evaluated by `nix-instantiate`: its value, or the
-    /// attribute --attr.
+    /// Read the inventory from a .nix file, evaluated by `nix`: its value (or the attribute
+    /// --attr), or else what --flake looks for in it.
     #[arg(long = "file", id = "nix_file", value_name = "FILE.nix", value_hint = clap::ValueHint::FilePath)]
     pub nix_file: Option<PathBuf>,
     /// With --file: the attribute path of the inventory in the file's value (`a.b."c.d"`).

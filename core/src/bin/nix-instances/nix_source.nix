@@ -68,6 +68,12 @@ let
       "inventoryClass"
       "inventory"
     ] # clan-core: what the clan CLI reads
+    [
+      "config"
+      "clanInternals"
+      "inventoryClass"
+      "inventory"
+    ] # clan-core's `lib.clan { … }` (a module evaluation), as a file's value
   ];
   has = p: v: p == [ ] || (isAttrs v && v ? ${head p} && has (tail p) v.${head p});
   get = foldl' (v: n: v.${n});
@@ -86,8 +92,23 @@ let
         head c
       else if isFlake then
         throw "nix-instances: no inventory found in the flake: it has neither 'nixInstances.inventory' (the nix-instances flake-parts module) nor 'clanInternals.inventoryClass.inventory' (clan-core); name one with --flake REF#ATTR"
+      else if looksLikeInventory target then
+        [ ]
       else
-        [ ];
+        throw "nix-instances: no inventory found in the file: its value has none of 'machines', 'instances', 'tags', 'modules', 'nixInstances.inventory', 'clanInternals.inventoryClass.inventory'; name one with --attr PATH";
+  # a file's value is the inventory itself: a set of the inventory's attributes (or empty), or a
+  # function returning one
+  looksLikeInventory =
+    v:
+    isFunction v
+    || !(isAttrs v)
+    || v == { }
+    || builtins.any (n: v ? ${n}) [
+      "machines"
+      "instances"
+      "tags"
+      "modules"
+    ];
   value = get target found;
   inventory = if isFunction value && !isFlake && found == [ ] then value { } else value;
 

@@ -62,6 +62,9 @@ pub struct Loc {
     line: usize,
     column: usize,
     path: String,
+    /// An attribute Nix knows no position of, placed at its nearest ancestor's (for findings
+    /// only: `explain` names the attribute path).
+    inherited: bool,
 }
 
 struct SourceFile {
@@ -160,6 +163,7 @@ fn run_nix(mut cmd: Command, program: &str) -> Result<Vec<u8>, Failure> {
         let usage = stderr.contains("nix-instances: the flake has no attribute")
             || stderr.contains("nix-instances: the file has no attribute")
             || stderr.contains("nix-instances: no inventory found");
+        // Nix 2.8 prints the message first, later versions after the trace: shown whole
         let mut message = stderr;
         if !message.ends_with('\n') {
             message.push('\n');
@@ -192,9 +196,9 @@ fn evaluate(input: &NixInput, show: bool) -> Result<Evaluated, Failure> {
             let dir = if abs.is_dir() { abs.clone() } else { abs.parent().map(FsPath::to_path_buf).unwrap_or_default() };
             let target = format!("import (/. + {})", nix_string(&abs_s));
             let expr = call(&target, attr, &nix_string(&dir.to_string_lossy()), false)?;
-            let mut cmd = Command::new("nix-instantiate");
-            cmd.args(["--eval", "--json", "--strict", "--expr", &expr]);
-            let out = parse(run_nix(cmd, "nix-instantiate")?)?;
+            // `nix eval`, not `nix-instantiate --eval`: that one cannot copy a path into the
+            // store when the inventory interpolates one (clan-core's `directory`)
+            let out = parse(run_nix(nix_eval(&expr), "nix")?)?;
             let used = out["attr"].as_str().unwrap_or_default().to_string();
             let shown = file.display().to_string();
             let (name, argument) = if used.is_empty() {
@@ -226,9 +230,7 @@ fn evaluate(input: &NixInput, show: bool) -> Result<Evaluated, Failure> {
             let expr = format!(
                 "let flake = {target}; in {{ store = toString (flake.sourceInfo.outPath or flake.outPath); result = {expr}; }}"
             );
-            let mut cmd = Command::new("nix");
-            cmd.args(["--extra-experimental-features", "nix-command flakes", "eval", "--json", "--impure", "--expr", &expr]);
-            let out = parse(run_nix(cmd, "nix")?)?;
+            let out = parse(run_nix(nix_eval(&expr), "nix")?)?;
             let store = out["store"].as_str().unwrap_or_default().to_string();
             let out = out.get("result").cloned().unwrap_or(Json::Null);
             let used = out["attr"].as_str().unwrap_or_default().to_string();
@@ -242,6 +244,14 @@ fn evaluate(input: &NixInput, show: bool) -> Result<Evaluated, Failure> {
             })
         }
     }
+}
+
+/// `nix eval --json --impure --expr EXPR` (impure: a local flake by its path, a file by its
+/// absolute path), the same on Nix 2.8 and later.
+fn nix_eval(expr: &str) -> Command {
+    let mut cmd = Command::new("nix");
+    cmd.args(["--extra-experimental-features", "nix-command flakes", "eval", "--json", "--impure", "--expr", expr]);
+    cmd
 }
 
 fn parse(stdout: Vec<u8>) -> Result<Json, Failure> {
@@ -320,15 +330,15 @@ impl Builder {
 
     /// A position from `at` (`[file, line, column]` or null) for `path`; none known: the
     /// `inherit`ed one (a list item's is its list's).
-    fn loc(&mut self, at: Option<&Json>, path: &Path, inherit: Option<u32>) -> u32 {
+    fn loc(&mut self, at: Option<&Json>, path: &Path, inherit: Option<u32>, item: bool) -> u32 {
         let given = at.and_then(Json::as_array).and_then(|a| {
             Some((a.first()?.as_str()?.to_string(), a.get(1)?.as_u64()? as usize, a.get(2)?.as_u64()? as usize))
         });
         let loc = match given {
-            Some((f, line, column)) => Loc { file: Some(self.file(&f)), line, column, path: path.to_string() },
+            Some((f, line, column)) => Loc { file: Some(self.file(&f)), line, column, path: path.to_string(), inherited: false },
             None => match inherit.map(|i| self.locs[i as usize].clone()) {
-                Some(l) => Loc { path: path.to_string(), ..l },
-                None => Loc { file: None, line: 0, column: 0, path: path.to_string() },
+                Some(l) => Loc { path: path.to_string(), inherited: l.inherited || !item, ..l },
+                None => Loc { file: None, line: 0, column: 0, path: path.to_string(), inherited: false },
             },
         };
         self.locs.push(loc);
@@ -351,7 +361,7 @@ impl Builder {
                     }
                     let node = pos.get(name);
                     let child_path = path.attr(name);
-                    let l = self.loc(node.and_then(|n| n.get("at")), &child_path, loc);
+                    let l = self.loc(node.and_then(|n| n.get("at")), &child_path, loc, false);
                     self.at.insert(self.text.len(), l);
                     self.text.push_str(&Json::String(name.clone()).to_string());
                     self.text.push(':');
@@ -367,7 +377,7 @@ impl Builder {
                         self.text.push(',');
                     }
                     let item_path = path.index(k);
-                    let l = self.loc(None, &item_path, loc);
+                    let l = self.loc(None, &item_path, loc, true);
                     let empty = Json::Null;
                     self.value(item, pos.get(k).unwrap_or(&empty), Some(l), &item_path);
                 }
@@ -439,7 +449,7 @@ impl NixOrigin {
     /// `file:line:column`, or the attribute path where Nix knows no position.
     pub fn position(&self, span: Span) -> String {
         match self.locate(span) {
-            Some(Loc { file: Some(f), line, column, .. }) => format!("{}:{line}:{column}", self.files[*f as usize].shown),
+            Some(Loc { file: Some(f), line, column, inherited: false, .. }) => format!("{}:{line}:{column}", self.files[*f as usize].shown),
             Some(l) => l.path.clone(),
             None => String::new(),
         }
@@ -448,7 +458,7 @@ impl NixOrigin {
     /// `{ file, line, column }` (null where Nix knows no position).
     pub fn position_json(&self, span: Span) -> Json {
         match self.locate(span) {
-            Some(Loc { file: Some(f), line, column, .. }) => {
+            Some(Loc { file: Some(f), line, column, inherited: false, .. }) => {
                 json!({ "file": self.files[*f as usize].shown, "line": line, "column": column })
             }
             _ => Json::Null,
@@ -495,7 +505,7 @@ impl NixOrigin {
             let mut notes = f.notes.clone();
             let mut d = d.with_message(&f.message);
             match f.span.and_then(|s| self.locate(s)) {
-                Some(Loc { file: Some(id), line, column, path }) => match self.text(*id) {
+                Some(Loc { file: Some(id), line, column, path, .. }) => match self.text(*id) {
                     Some(text) => {
                         let fid = *ids.entry(*id).or_insert_with(|| files.add(self.files[*id as usize].shown.clone(), text.to_string()));
                         let span = token(text, offset(text, *line, *column));

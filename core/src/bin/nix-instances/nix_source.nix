@@ -321,30 +321,38 @@ let
       };
       wanted = functionArgs f;
       raw = f (if wanted == { } then args else builtins.intersectAttrs wanted args);
-      # `lib.mkDefault xs`, `lib.mkIf true xs`: the list
+      # `lib.mkDefault xs`, `lib.mkIf true xs`: the list; `lib.mkIf false xs`: no machines
+      # (each value on its own: the names must not depend on the values, which may read
+      # `config`)
       strip =
         x:
-        if isAttrs x && x ? _type && (x._type == "override" || x._type == "order" || x._type == "if" && x.condition) then
+        if isAttrs x && x ? _type && (x._type == "override" || x._type == "order") then
           strip x.content
+        else if isAttrs x && (x._type or null) == "if" then
+          (if x.condition then strip x.content else [ ])
         else
           x;
-      user = if isAttrs raw then mapAttrs (_: strip) (builtins.removeAttrs raw (filter (n: isAttrs raw.${n} && (raw.${n}._type or null) == "if" && !raw.${n}.condition) (attrNames raw))) else raw;
+      user = if isAttrs raw then mapAttrs (_: strip) raw else raw;
       final = computedTags machines // (if isAttrs user then user else { });
     in
-    user;
+    {
+      inherit user raw;
+    };
 
   # the inventory with `tags` applied when it is a module, and the cursors for positions
   definitions = inventory.options or null;
   fromModules = isAttrs definitions && definitions ? machines && (definitions.machines ? definitionsWithLocations);
-  tagsValue =
-    if isFunction (inventory.tags or null) then applyTags inventory.tags (machinesOf inventory) else inventory.tags;
+  tagsModule = isFunction (inventory.tags or null);
+  appliedTags = applyTags inventory.tags (machinesOf inventory);
+  tagsValue = if tagsModule then appliedTags.user else inventory.tags;
   topValue = n: if n == "tags" then tagsValue else inventory.${n};
   topCursors =
     n:
     if fromModules then
       (if definitions ? ${n} then concatMap (d: unwrap d.value) definitions.${n}.definitionsWithLocations else [ ])
-    else if n == "tags" && isFunction (inventory.tags or null) then
-      [ tagsValue ]
+    else if n == "tags" && tagsModule then
+      # the positions in the set the module returns
+      unwrap appliedTags.raw
     else
       into [ inventory ] n;
 

@@ -311,7 +311,9 @@ impl Builder {
         }
         let mut local = PathBuf::from(real);
         if let Some((store, checkout)) = &self.store_to_local {
-            if let Some(rest) = real.strip_prefix(store.as_str()).and_then(|r| r.strip_prefix('/')) {
+            // (a store with another root, `local?root=…`, names its files by their real path)
+            let in_store = real.find(store.as_str()).filter(|&i| i == 0 || real.as_bytes()[i - 1] == b'/' || store.starts_with('/'));
+            if let Some(rest) = in_store.and_then(|i| real[i + store.len()..].strip_prefix('/')) {
                 local = checkout.join(rest);
             }
         }

@@ -172,18 +172,46 @@ let
       [ ];
   into = cursors: name: concatMap (c: if c ? ${name} then unwrap c.${name} else [ ]) cursors;
   inRoot = p: root != null && hasPrefix (root + "/") p.file;
+  # { file; line; column; } or null
   posOf =
     cursors: name:
-    let
-      all = filter (p: p != null) (map (c: unsafeGetAttrPos name c) cursors);
-      own = filter inRoot all;
-      p = if own != [ ] then head own else if all != [ ] then head all else null;
-    in
-    if p == null then null else [ p.file p.line p.column ];
+    if cursors == [ ] then
+      null
+    else if tail cursors == [ ] then
+      unsafeGetAttrPos name (head cursors)
+    else
+      let
+        all = filter (p: p != null) (map (c: unsafeGetAttrPos name c) cursors);
+        own = filter inRoot all;
+      in
+      if own != [ ] then
+        head own
+      else if all != [ ] then
+        head all
+      else
+        null;
+  # as written out: [ line column ] in the file of the enclosing attribute, else
+  # [ line column file ]
+  compact =
+    file: at:
+    if at == null then
+      null
+    else if at.file == file then
+      [
+        at.line
+        at.column
+      ]
+    else
+      [
+        at.line
+        at.column
+        at.file
+      ];
 
   # --------------------------------------------------------------------------------------
-  # The walk: `spec` says what the structure is at a path; it returns { v; p; }: the JSON value
-  # and its children's positions.
+  # The walk: `spec ctx v` says what the structure is at a path (`ctx`: `cs`, the cursors, and
+  # `file`, the file of the enclosing attribute's position); it returns { v; p; }: the JSON
+  # value and its children's positions.
 
   # a value of a kind JSON lacks, where structure is expected: the placeholder and its kind
   placeholder = t: { v = 0.5; p = { k = t; }; };
@@ -202,49 +230,47 @@ let
   # a set whose attributes are read by `field` (name -> spec) or, for any name, by `each`
   set =
     { fields ? { }, each ? null }:
-    cursors: v:
+    ctx: v:
     if !(isAttrs v) then
       scalar v
     else
       let
-        names = if each != null then attrNames v else filter (n: v ? ${n}) (attrNames fields);
+        chosen = if each != null then v else builtins.intersectAttrs fields v;
         entry =
-          n:
+          n: x:
           let
-            spec = if each != null then each else fields.${n};
-            r = spec (into cursors n) v.${n};
+            at = posOf ctx.cs n;
+            r = (if each != null then each else fields.${n}) {
+              cs = into ctx.cs n;
+              file = if at == null then ctx.file else at.file;
+            } x;
           in
           {
-            name = n;
-            value = r // { at = posOf cursors n; };
+            inherit r;
+            at = compact ctx.file at;
           };
-        entries = map entry names;
+        entries = mapAttrs entry chosen;
       in
       {
-        v = listToAttrs (map (e: { inherit (e) name; value = e.value.v; }) entries);
-        p = listToAttrs (
-          map (e: {
-            inherit (e) name;
-            value = { inherit (e.value) at; c = e.value.p; };
-          }) entries
-        );
+        v = mapAttrs (_: e: e.r.v) entries;
+        p = mapAttrs (_: e: { inherit (e) at; c = e.r.p; }) entries;
       };
   list =
-    item: _cursors: v:
+    item: ctx: v:
     if isList v then
       let
-        rs = map (item [ ]) v;
+        rs = map (item { cs = [ ]; inherit (ctx) file; }) v;
       in
       { v = map (r: r.v) rs; p = map (r: r.p) rs; }
     else
       scalar v;
-  scalarSpec = _cursors: scalar;
+  scalarSpec = _ctx: scalar;
   names = list scalarSpec;
-  leaf = _cursors: v: if show then { v = data v; p = null; } else { v = "<not evaluated>"; p = null; };
+  leaf = _ctx: v: if show then { v = data v; p = null; } else { v = "<not evaluated>"; p = null; };
   # `null` or a list of names (a module's roles), an integer or null (limits)
-  orNull = spec: cursors: v: if v == null then { v = null; p = null; } else spec cursors v;
+  orNull = spec: ctx: v: if v == null then { v = null; p = null; } else spec ctx v;
   # role tags: a set of tag -> { settings } or a list of tag names
-  roleTags = cursors: v: if isList v then names cursors v else set { each = set { fields.settings = leaf; }; } cursors v;
+  roleTags = ctx: v: if isList v then names ctx v else set { each = set { fields.settings = leaf; }; } ctx v;
 
   role = set {
     fields = {
@@ -369,22 +395,21 @@ let
         entry =
           n:
           let
-            r = topFields.${n} (topCursors n) (topValue n);
+            at = if fromModules then null else posOf [ inventory ] n;
+            r = topFields.${n} {
+              cs = topCursors n;
+              file = if at == null then null else at.file;
+            } (topValue n);
           in
           {
             name = n;
-            value = r // { at = if fromModules then null else posOf [ inventory ] n; };
+            value = { inherit r; at = compact null at; };
           };
-        entries = map entry ns;
+        entries = listToAttrs (map entry ns);
       in
       {
-        v = listToAttrs (map (e: { inherit (e) name; value = e.value.v; }) entries);
-        p = listToAttrs (
-          map (e: {
-            inherit (e) name;
-            value = { inherit (e.value) at; c = e.value.p; };
-          }) entries
-        );
+        v = mapAttrs (_: e: e.r.v) entries;
+        p = mapAttrs (_: e: { inherit (e) at; c = e.r.p; }) entries;
       };
 in
 {

@@ -168,6 +168,10 @@ fn run_nix(mut cmd: Command, program: &str) -> Result<Vec<u8>, Failure> {
         if !message.ends_with('\n') {
             message.push('\n');
         }
+        if message.contains("requires lock file changes") {
+            // builtins.getFlake reads a flake as it is locked
+            message.push_str("hint: lock the flake first: nix flake lock REF\n");
+        }
         return Err(Failure { code: if usage { 2 } else { 1 }, message });
     }
     // warnings (a dirty Git tree, …) as Nix printed them
@@ -330,14 +334,19 @@ impl Builder {
         id
     }
 
-    /// A position from `at` (`[file, line, column]` or null) for `path`; none known: the
-    /// `inherit`ed one (a list item's is its list's).
+    /// A position from `at` (`[line, column, file]`, `[line, column]` in the file of the
+    /// `inherit`ed one, or null) for `path`; none known: the `inherit`ed one (a list item's is
+    /// its list's).
     fn loc(&mut self, at: Option<&Json>, path: &Path, inherit: Option<u32>, item: bool) -> u32 {
         let given = at.and_then(Json::as_array).and_then(|a| {
-            Some((a.first()?.as_str()?.to_string(), a.get(1)?.as_u64()? as usize, a.get(2)?.as_u64()? as usize))
+            let file = match a.get(2).and_then(Json::as_str) {
+                Some(f) => Some(self.file(f)),
+                None => inherit.and_then(|i| self.locs[i as usize].file),
+            };
+            Some((file?, a.first()?.as_u64()? as usize, a.get(1)?.as_u64()? as usize))
         });
         let loc = match given {
-            Some((f, line, column)) => Loc { file: Some(self.file(&f)), line, column, path: path.to_string(), inherited: false },
+            Some((f, line, column)) => Loc { file: Some(f), line, column, path: path.to_string(), inherited: false },
             None => match inherit.map(|i| self.locs[i as usize].clone()) {
                 Some(l) => Loc { path: path.to_string(), inherited: l.inherited || !item, ..l },
                 None => Loc { file: None, line: 0, column: 0, path: path.to_string(), inherited: false },

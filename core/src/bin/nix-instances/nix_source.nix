@@ -239,9 +239,10 @@ let
         entry =
           n: x:
           let
-            at = posOf ctx.cs n;
+            # `cs = null`: the value itself is what the user wrote
+            at = if ctx.cs == null then unsafeGetAttrPos n v else posOf ctx.cs n;
             r = (if each != null then each else fields.${n}) {
-              cs = into ctx.cs n;
+              cs = if ctx.cs == null then null else into ctx.cs n;
               file = if at == null then ctx.file else at.file;
             } x;
           in
@@ -259,7 +260,7 @@ let
     item: ctx: v:
     if isList v then
       let
-        rs = map (item { cs = [ ]; inherit (ctx) file; }) v;
+        rs = map (item { cs = null; inherit (ctx) file; }) v;
       in
       { v = map (r: r.v) rs; p = map (r: r.p) rs; }
     else
@@ -380,7 +381,8 @@ let
       # the positions in the set the module returns
       unwrap appliedTags.raw
     else
-      into [ inventory ] n;
+      # the value itself
+      null;
 
   walked =
     if !(isAttrs inventory) then

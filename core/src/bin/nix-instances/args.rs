@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit status:
   0  success (check: the inventory is valid; warnings do not count)
-  1  the inventory (or services file) is invalid
-  2  usage error, unreadable file or malformed JSON";
+  1  the inventory (or services file) is invalid, or nix failed to evaluate it (its message)
+  2  usage error, unreadable file, malformed JSON, or no inventory where --flake/--file point";
 
 /// Clan-style inventories (inventory.json) and services-flake multiService files: check,
 /// expand, explain and draw them with the same core as the nix-instances Nix plugin.
@@ -30,7 +30,10 @@ pub enum Command {
     Expand(ExpandArgs),
     /// Why a machine is in each role it is in, the order its settings apply, and roles it
     /// nearly joined.
-    #[command(after_help = EXIT_CODES)]
+    #[command(
+        after_help = EXIT_CODES,
+        override_usage = "nix-instances explain [OPTIONS] <INVENTORY.json> <MACHINE>\n       nix-instances explain [OPTIONS] --flake <FLAKEREF[#ATTR]> <MACHINE>\n       nix-instances explain [OPTIONS] --file <FILE.nix> [--attr <ATTRPATH>] <MACHINE>"
+    )]
     Explain(ExplainArgs),
     /// Draw machines, instances and roles: DOT, or SVG.
     #[command(after_help = EXIT_CODES)]
@@ -111,7 +114,7 @@ pub struct ExpandArgs {
 pub struct ExplainArgs {
     /// The inventory as JSON (`-` reads standard input) and the machine to explain; only the
     /// machine with --flake or --file.
-    #[arg(value_name = "INVENTORY.json> <MACHINE", num_args = 1..=2, required = true)]
+    #[arg(value_names = ["INVENTORY.json", "MACHINE"], num_args = 1..=2, required = true)]
     pub args: Vec<String>,
     #[command(flatten)]
     pub nix: NixArgs,

@@ -626,3 +626,36 @@ cc.clan {{
     let roles: Vec<&str> = x["roles"].as_array().unwrap().iter().map(|r| r["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["default"], "db1 is in admin through the tag the tags module gives it");
 }
+
+// ------------------------------------------------------------------------------------------
+// multi-service
+
+#[test]
+fn a_services_file_in_nix() {
+    let text = r#"{
+  module = ./hello.nix;
+  instances = {
+    hello1 = { enable = true; outputs.settings.processes.hello1.command = "hello"; };
+    hello2 = { enable = true; namespace = "greetings"; outputs.settings.processes.hello2.command = x: x; };
+    hello3.outputs = throw "a disabled instance is never evaluated";
+  };
+}
+"#;
+    let dir = dir_with("services", &[("services.nix", text), ("hello.nix", "{ }\n"), ("plain.nix", "{ service = \"hello\"; instances.a = { enable = true; outputs.settings.processes.a.command = \"a\"; }; instances.b.enable = false; }\n")]);
+    let out = cli(&dir, &["multi-service", "--file", "services.nix"]).ok().json();
+    assert_eq!(out["service"], "hello", "the name from the module's path");
+    assert_eq!(out["enabled"], serde_json::json!(["hello1", "hello2"]));
+    assert_eq!(out["settings"][1]["processes"]["hello2"]["command"], "<function>");
+
+    // the same as its JSON export
+    std::fs::write(dir.join("plain.json"), export(&dir, "plain.nix")).unwrap();
+    let from_nix = cli(&dir, &["multi-service", "--file", "plain.nix"]).ok().json();
+    let from_json = cli(&dir, &["multi-service", "plain.json"]).ok().json();
+    assert_eq!(from_nix, from_json);
+
+    // a kind JSON lacks, named as such
+    std::fs::write(dir.join("bad.nix"), text.replace("hello1 = { enable = true;", "hello1 = { enable = x: x;")).unwrap();
+    let run = cli(&dir, &["multi-service", "--file", "bad.nix"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("services.hello.hello1.enable: expected a Boolean, got a function"), "{}", run.stderr);
+}

@@ -177,8 +177,17 @@ pub struct GraphArgs {
 #[derive(Debug, Args)]
 pub struct MultiServiceArgs {
     /// The services file as JSON (`-` reads standard input).
-    #[arg(value_name = "SERVICES.json", value_hint = clap::ValueHint::FilePath)]
-    pub file: PathBuf,
+    #[arg(
+        value_name = "SERVICES.json",
+        value_hint = clap::ValueHint::FilePath,
+        required_unless_present_any = ["flake", "nix_file"],
+        conflicts_with_all = ["flake", "nix_file"]
+    )]
+    pub file: Option<PathBuf>,
+    /// The services file (`{ service; module; instances; }`) in Nix: --file FILE.nix [--attr
+    /// PATH], or --flake REF#ATTR.
+    #[command(flatten)]
+    pub nix: NixArgs,
     /// Accepted for symmetry: the output is always JSON.
     #[arg(long)]
     pub json: bool,

@@ -92,7 +92,11 @@ pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
 }
 
 pub fn run_multi_service(a: &MultiServiceArgs) -> Result<u8, Failure> {
-    let source = Source::read(&a.file)?;
+    let source = match (crate::nix_source::NixInput::of(&a.nix), &a.file) {
+        (Some(n), _) => crate::nix_source::load_services(&n)?,
+        (None, Some(file)) => Source::read(file)?,
+        (None, None) => return Err(Failure::io("no services file given: SERVICES.json or --file")),
+    };
     let doc = source.json()?;
     let e = run_core(&source, doc, multi_service::expand::<TextHost<'_>>, false)?;
     print_warnings(&e.warnings);

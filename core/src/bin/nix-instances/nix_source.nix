@@ -31,6 +31,8 @@
   root,
   # whether target is a flake (then an inventory must be found in it)
   isFlake,
+  # a services-flake multiService file (`multi-service`) instead of an inventory
+  services ? false,
 }:
 let
   inherit (builtins)
@@ -86,9 +88,13 @@ let
         throw "nix-instances: ${if isFlake then "the flake" else "the file"} has no attribute '${showPath attrPath}'"
     else
       let
-        c = filter (p: has p target) candidates;
+        c = if services then [ ] else filter (p: has p target) candidates;
       in
-      if c != [ ] then
+      if services && isFlake then
+        throw "nix-instances: a flake has no standard attribute for a services file; name one with --flake REF#ATTR"
+      else if services then
+        [ ]
+      else if c != [ ] then
         head c
       else if isFlake then
         throw "nix-instances: no inventory found in the flake: it has neither 'nixInstances.inventory' (the nix-instances flake-parts module) nor 'clanInternals.inventoryClass.inventory' (clan-core); name one with --flake REF#ATTR"
@@ -384,8 +390,31 @@ let
       # the value itself
       null;
 
+  # services-flake's multiService (`multi-service`, which shows everything it passes on): the
+  # module as its path's name (never copied), and only the enabled instances' outputs
+  shown = _ctx: v: { v = data v; p = null; };
+  serviceInstance =
+    ctx: i:
+    set {
+      fields = {
+        enable = scalarSpec;
+        namespace = shown;
+        dataDir = shown;
+        outputs = if isAttrs i && (i.enable or false) == true then shown else (_ctx: _v: { v = "<not evaluated>"; p = null; });
+      };
+    } ctx i;
+  servicesFile = set {
+    fields = {
+      service = scalarSpec;
+      module = _ctx: v: if isPath v then { v = toString v; p = null; } else scalar v;
+      instances = set { each = serviceInstance; };
+    };
+  };
+
   walked =
-    if !(isAttrs inventory) then
+    if services then
+      servicesFile { cs = null; file = null; } inventory
+    else if !(isAttrs inventory) then
       scalar inventory
     else
       let

@@ -20,7 +20,7 @@ use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor};
 use nix_instances_core::json_text::{JsonText, Span};
-use nix_instances_core::path::Path;
+use nix_instances_core::path::{Path, Segment};
 use serde_json::{json, Value as Json};
 
 use crate::args::NixArgs;
@@ -162,7 +162,8 @@ fn run_nix(mut cmd: Command, program: &str) -> Result<Vec<u8>, Failure> {
         // Nix's own message; a name the command line gave that is not there is a usage error
         let usage = stderr.contains("nix-instances: the flake has no attribute")
             || stderr.contains("nix-instances: the file has no attribute")
-            || stderr.contains("nix-instances: no inventory found");
+            || stderr.contains("nix-instances: no inventory found")
+            || stderr.contains("nix-instances: a flake has no standard attribute");
         // Nix 2.8 prints the message first, later versions after the trace: shown whole
         let mut message = stderr;
         if !message.ends_with('\n') {
@@ -179,7 +180,7 @@ fn run_nix(mut cmd: Command, program: &str) -> Result<Vec<u8>, Failure> {
     Ok(out.stdout)
 }
 
-fn evaluate(input: &NixInput, show: bool) -> Result<Evaluated, Failure> {
+fn evaluate(input: &NixInput, show: bool, services: bool) -> Result<Evaluated, Failure> {
     let call = |target: &str, attr: &Option<String>, root: &str, is_flake: bool| -> Result<String, Failure> {
         let attr_path = match attr {
             None => "null".to_string(),
@@ -187,7 +188,7 @@ fn evaluate(input: &NixInput, show: bool) -> Result<Evaluated, Failure> {
             Some(a) => format!("[ {} ]", split_attr(a)?.iter().map(|n| nix_string(n)).collect::<Vec<_>>().join(" ")),
         };
         Ok(format!(
-            "({WALKER}) {{ target = {target}; attrPath = {attr_path}; show = {show}; root = {root}; isFlake = {is_flake}; }}"
+            "({WALKER}) {{ target = {target}; attrPath = {attr_path}; show = {show}; root = {root}; isFlake = {is_flake}; services = {services}; }}"
         ))
     };
     match input {
@@ -266,7 +267,16 @@ fn parse(stdout: Vec<u8>) -> Result<Json, Failure> {
 /// text written from what nix returned, with the positions. `show`: settings and other
 /// leaves are evaluated and shown (`expand`).
 pub fn load(input: &NixInput, show: bool) -> Result<Source, Failure> {
-    let e = evaluate(input, show)?;
+    load_as(input, show, false)
+}
+
+/// A services-flake multiService file (`multi-service`), everything shown.
+pub fn load_services(input: &NixInput) -> Result<Source, Failure> {
+    load_as(input, true, true)
+}
+
+fn load_as(input: &NixInput, show: bool, services: bool) -> Result<Source, Failure> {
+    let e = evaluate(input, show, services)?;
     if e.detected {
         eprintln!("nix-instances: reading the inventory at {}", e.name);
     }
@@ -495,7 +505,20 @@ impl NixOrigin {
     /// A message about the value at `path` that calls a placeholder "a float" names what the
     /// value is (`expected a set, got a function`).
     pub fn retype(&self, doc: &JsonText, path: &Path, message: String) -> String {
-        let here = doc.locate(path);
+        let mut here = doc.locate(path);
+        if let (false, [Segment::Attr(top), _, rest @ ..]) = (here.complete, path.segments()) {
+            // multi-service names an instance `services.<service>.<instance>`
+            if top == b"services" {
+                let mut p = Path::root().attr("instances");
+                for s in rest {
+                    p = match s {
+                        Segment::Attr(n) => p.attr(n),
+                        Segment::Index(i) => p.index(*i),
+                    };
+                }
+                here = doc.locate(&p);
+            }
+        }
         match self.kinds.get(&here.value.start) {
             Some(kind) if here.complete => message.replace("got a float", &format!("got {kind}")),
             _ => message,

@@ -44,8 +44,10 @@ impl NixInput {
     /// The Nix input of the command line, if it names one.
     pub fn of(input: &NixArgs) -> Option<NixInput> {
         if let Some(f) = &input.flake {
+            // `REF#` is REF: the inventory is looked for, as `nix eval REF` looks for a default
             let (reference, attr) = match f.split_once('#') {
-                Some((r, a)) => (r.to_string(), Some(a.to_string())),
+                Some((r, a)) if !a.is_empty() => (r.to_string(), Some(a.to_string())),
+                Some((r, _)) => (r.to_string(), None),
                 None => (f.clone(), None),
             };
             return Some(NixInput::Flake { reference, attr });
@@ -217,12 +219,17 @@ fn evaluate(input: &NixInput, show: bool, services: bool) -> Result<Evaluated, F
             // a local flake by its absolute path: builtins.getFlake takes no relative ones
             let explicit_path = reference.starts_with("path:");
             let local = reference.strip_prefix("path:").unwrap_or(reference);
+            // `./dir?dir=sub`: the path, and the query as it is
+            let (local, query) = match local.split_once('?') {
+                Some((l, q)) => (l, format!("?{q}")),
+                None => (local, String::new()),
+            };
             let local_dir = (local.starts_with('.') || local.starts_with('/') || FsPath::new(local).is_dir())
                 .then(|| std::path::absolute(local).ok())
                 .flatten();
             let resolved = match &local_dir {
                 Some(d) if !d.exists() => return Err(Failure::io(format!("{local}: no such directory"))),
-                Some(d) => format!("{}{}", if explicit_path { "path:" } else { "" }, d.display()),
+                Some(d) => format!("{}{}{query}", if explicit_path { "path:" } else { "" }, d.display()),
                 None => reference.clone(),
             };
             let target = format!("builtins.getFlake {}", nix_string(&resolved));
@@ -566,5 +573,39 @@ impl NixOrigin {
             result.map_err(|e| std::io::Error::other(e.to_string()))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attribute_paths_split_on_dots_outside_quotes() {
+        assert_eq!(split_attr("a.b").unwrap(), ["a", "b"]);
+        assert_eq!(split_attr(r#"fleet."prod.eu"."x\"y""#).unwrap(), ["fleet", "prod.eu", "x\"y"]);
+        assert!(split_attr("a..b").is_err());
+        assert!(split_attr("a.\"b").is_err());
+    }
+
+    #[test]
+    fn nix_strings_escape_what_nix_interprets() {
+        assert_eq!(nix_string("a\"b\\c${d}$e\n"), r#""a\"b\\c\${d}$e\n""#);
+    }
+
+    #[test]
+    fn positions_become_byte_spans_of_the_name() {
+        let text = "{\n  wbe1 = { };\n  \"a b\" = 1;\n  é.x = 2;\n}\n";
+        let at = offset(text, 2, 3);
+        assert_eq!(&text[token(text, at).start..token(text, at).end], "wbe1");
+        let at = offset(text, 3, 3);
+        assert_eq!(&text[token(text, at).start..token(text, at).end], "\"a b\"");
+        // a column past the end of its line, a line past the end: clamped, never a panic
+        assert_eq!(offset(text, 2, 99), text.find(" = { };").unwrap() + 7);
+        assert_eq!(offset(text, 99, 1), text.len());
+        let at = offset(text, 4, 4);
+        assert!(text.is_char_boundary(at));
+        let _ = token(text, at);
+        let _ = token(text, text.len());
     }
 }

@@ -18,7 +18,7 @@ use std::process::Command;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
-use codespan_reporting::term::{self, termcolor};
+use codespan_reporting::term;
 use nix_instances_core::json_text::{JsonText, Span};
 use nix_instances_core::path::{Path, Segment};
 use serde_json::{json, Value as Json};
@@ -562,15 +562,7 @@ impl NixOrigin {
                 }
             }
             let d = d.with_notes(notes);
-            let result = if color {
-                let mut buf = termcolor::Buffer::ansi();
-                let r = term::emit_to_write_style(&mut buf, &config, &files, &d);
-                out.write_all(buf.as_slice())?;
-                r
-            } else {
-                term::emit_to_io_write(out, &config, &files, &d)
-            };
-            result.map_err(|e| std::io::Error::other(e.to_string()))?;
+            crate::output::emit(out, color, &config, &files, &d)?;
         }
         Ok(())
     }

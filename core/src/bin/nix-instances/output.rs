@@ -144,15 +144,7 @@ impl<'s> Report<'s> {
             if let Some(span) = f.span {
                 d = d.with_labels(vec![Label::primary((), span.start..span.end).with_message(&f.label)]);
             }
-            let result = if color {
-                let mut buf = termcolor::Buffer::ansi();
-                let r = term::emit_to_write_style(&mut buf, &config, &file, &d);
-                out.write_all(buf.as_slice())?;
-                r
-            } else {
-                term::emit_to_io_write(out, &config, &file, &d)
-            };
-            result.map_err(|e| std::io::Error::other(e.to_string()))?;
+            emit(out, color, &config, &file, &d)?;
         }
         Ok(())
     }
@@ -187,6 +179,25 @@ impl<'s> Report<'s> {
                 .collect(),
         )
     }
+}
+
+/// Writes one diagnostic about `files`, coloured or not.
+pub fn emit<'f, F: Files<'f>>(
+    out: &mut dyn Write,
+    color: bool,
+    config: &term::Config,
+    files: &'f F,
+    d: &Diagnostic<F::FileId>,
+) -> std::io::Result<()> {
+    let result = if color {
+        let mut buf = termcolor::Buffer::ansi();
+        let r = term::emit_to_write_style(&mut buf, config, files, d);
+        out.write_all(buf.as_slice())?;
+        r
+    } else {
+        term::emit_to_io_write(out, config, files, d)
+    };
+    result.map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// A path's segments: names as strings, indices as numbers.

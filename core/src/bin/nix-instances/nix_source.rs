@@ -267,7 +267,13 @@ fn nix_eval(expr: &str) -> Command {
 }
 
 fn parse(stdout: Vec<u8>) -> Result<Json, Failure> {
-    serde_json::from_slice(&stdout).map_err(|e| Failure::io(format!("nix printed something that is not JSON: {e}")))
+    serde_json::from_slice(&stdout).map_err(|e| match e.classify() {
+        // serde_json's nesting limit: only shown values (settings, for expand) nest that deep
+        serde_json::error::Category::Syntax if e.to_string().contains("recursion limit") => Failure::io(format!(
+            "a value nested more than 128 levels deep cannot be shown from Nix ({e}); check, explain and graph do not read it"
+        )),
+        _ => Failure::io(format!("nix printed something that is not JSON: {e}")),
+    })
 }
 
 /// Reads the inventory `input` names with `nix`: the [`Source`] every subcommand reads, its

@@ -4,7 +4,9 @@
 #
 #   { attr    the attribute path used ("" for the file's value itself)
 #     doc     the inventory's structure, JSON-safe
-#     pos     per attribute of `doc`: { at = [ file line column ] or null; c = <child's pos>; } }
+#     pos     per attribute of a set in `doc`: { at; c; }: `at` its position, [ line column ]
+#             in the file of the enclosing attribute's, [ line column file ] in another, or
+#             null; `c` its value's pos (a list's: one per item); a placeholder's: { k = kind; } }
 #
 # Structure is what the expansion forces (docs/contract.md): machines' `tags` and
 # `machineClass`; instances' `module` and roles (`machines`, `tags`); static tags; `modules`'
@@ -38,7 +40,6 @@ let
   inherit (builtins)
     attrNames
     concatMap
-    elemAt
     filter
     foldl'
     functionArgs
@@ -47,7 +48,6 @@ let
     isFunction
     isList
     isPath
-    length
     listToAttrs
     mapAttrs
     substring

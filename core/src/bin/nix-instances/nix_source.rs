@@ -233,18 +233,13 @@ fn evaluate(input: &NixInput, show: bool, services: bool) -> Result<Evaluated, F
                 None => reference.clone(),
             };
             let target = format!("builtins.getFlake {}", nix_string(&resolved));
-            let expr = call(
-                &format!("flake"),
-                attr,
-                "(toString (flake.sourceInfo.outPath or flake.outPath))",
-                true,
-            )?;
+            let expr = call("flake", attr, "(toString (flake.sourceInfo.outPath or flake.outPath))", true)?;
             let expr = format!(
                 "let flake = {target}; in {{ store = toString (flake.sourceInfo.outPath or flake.outPath); result = {expr}; }}"
             );
-            let out = parse(run_nix(nix_eval(&expr), "nix")?)?;
+            let mut out = parse(run_nix(nix_eval(&expr), "nix")?)?;
             let store = out["store"].as_str().unwrap_or_default().to_string();
-            let out = out.get("result").cloned().unwrap_or(Json::Null);
+            let out = out.get_mut("result").map(Json::take).unwrap_or(Json::Null);
             let used = out["attr"].as_str().unwrap_or_default().to_string();
             let store_to_local = local_dir.map(|d| (store, checkout_root(&d, explicit_path)));
             Ok(Evaluated {

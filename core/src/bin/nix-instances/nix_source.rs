@@ -339,10 +339,10 @@ impl Builder {
                 local = checkout.join(rest);
             }
         }
-        let shown = match self.cwd.as_ref().and_then(|c| local.strip_prefix(c).ok()) {
+        let shown = terminal_safe(&match self.cwd.as_ref().and_then(|c| local.strip_prefix(c).ok()) {
             Some(rel) => rel.display().to_string(),
             None => local.display().to_string(),
-        };
+        });
         let id = self.files.len() as u32;
         // the text is read from the checkout when it is there (what the user edits), else
         // from where Nix read it
@@ -422,6 +422,27 @@ impl Builder {
     }
 }
 
+/// `text` with each character that could act on a terminal (controls but newline and tab; a
+/// carriage return not ending a line; bidi controls) replaced by as many `?` as it has bytes.
+fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let acts = match c {
+            '\n' | '\t' => false,
+            '\r' => chars.peek() != Some(&'\n'),
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
+            c => c.is_control(),
+        };
+        if acts {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Byte offset of 1-based `line` and `column` in `text` (clamped to the text).
 fn offset(text: &str, line: usize, column: usize) -> usize {
     let mut start = 0;
@@ -470,9 +491,11 @@ impl NixOrigin {
         self.at.get(&span.start).map(|&i| &self.locs[i as usize])
     }
 
+    /// The file's text, for snippets: what could act on a terminal (control and bidi
+    /// characters) shown as `?`, byte for byte, so that offsets stay as they are.
     fn text(&self, file: u32) -> Option<&str> {
         let f = &self.files[file as usize];
-        f.text.get_or_init(|| std::fs::read_to_string(&f.real).ok()).as_deref()
+        f.text.get_or_init(|| std::fs::read_to_string(&f.real).ok().map(|t| terminal_safe(&t))).as_deref()
     }
 
     /// `file:line:column`, or the attribute path where Nix knows no position.
@@ -579,6 +602,14 @@ mod tests {
         assert_eq!(split_attr(r#"fleet."prod.eu"."x\"y""#).unwrap(), ["fleet", "prod.eu", "x\"y"]);
         assert!(split_attr("a..b").is_err());
         assert!(split_attr("a.\"b").is_err());
+    }
+
+    #[test]
+    fn snippets_never_carry_terminal_controls_and_keep_their_offsets() {
+        let text = "{\n  a = \"\x1b[31m\u{202e}\u{85}\"; # \r.\n}\r\n";
+        let safe = terminal_safe(text);
+        assert_eq!(safe.len(), text.len());
+        assert_eq!(safe, "{\n  a = \"?[31m?????\"; # ?.\n}\r\n");
     }
 
     #[test]

@@ -435,7 +435,7 @@ fn terminal_safe(text: &str) -> String {
             c => c.is_control(),
         };
         if acts {
-            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+            out.extend(std::iter::repeat('?').take(c.len_utf8()));
         } else {
             out.push(c);
         }
@@ -464,9 +464,9 @@ fn offset(text: &str, line: usize, column: usize) -> usize {
 /// one character.
 fn token(text: &str, at: usize) -> Span {
     let rest = &text[at..];
-    let len = if rest.starts_with('"') {
+    let len = if let Some(quoted) = rest.strip_prefix('"') {
         let mut escaped = false;
-        rest[1..]
+        quoted
             .char_indices()
             .find(|&(_, c)| {
                 let end = c == '"' && !escaped;

@@ -464,8 +464,28 @@ fn the_examples_flake() {
         let text = text.replace("url = \"path:..\";", &format!("url = \"path:{}\";", lib.display()));
         std::fs::write(dir.join(f), text).unwrap();
     }
-    lock(&dir);
     let reference = format!("path:{}", dir.display());
+    // an input and no lock file yet: Nix 2.8's getFlake refuses (its message, and what to do);
+    // later versions lock it in memory
+    let run = cli(&dir, &["check", "--flake", &reference]);
+    if run.code == 0 {
+        assert!(run.stdout.contains("valid (4 machines, 3 instances)"), "{}", run.stdout);
+    } else {
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stderr.contains("requires lock file changes") && run.stderr.contains("hint: lock the flake first"), "{}", run.stderr);
+    }
+    lock(&dir);
+    // one `nix` process per command: a `nix` first on PATH that counts its calls
+    let shim = nix().dir().join("cli-nix/shim");
+    std::fs::create_dir_all(&shim).unwrap();
+    let real = String::from_utf8(nix().command("sh").args(["-c", "command -v nix"]).output().unwrap().stdout).unwrap();
+    let calls = shim.join("calls");
+    std::fs::write(shim.join("nix"), format!("#!/bin/sh\necho x >> '{}'\nexec '{}' \"$@\"\n", calls.display(), real.trim())).unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(shim.join("nix")).status().unwrap();
+    let path = format!("{}:{}", shim.display(), std::env::var("PATH").unwrap_or_default());
+    let out = nix().command(env!("CARGO_BIN_EXE_nix-instances")).args(["check", "--flake", &reference]).env("PATH", &path).current_dir(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&calls).unwrap().lines().count(), 1, "one nix process");
     let run = cli(&dir, &["check", "--flake", &reference]).ok();
     assert!(run.stderr.contains("#nixInstances.inventory"), "{}", run.stderr);
     assert!(run.stdout.contains("#nixInstances.inventory: valid (4 machines, 3 instances); 0 warnings"), "{}", run.stdout);

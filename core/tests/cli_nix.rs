@@ -315,6 +315,8 @@ fn tags_written_as_a_module_are_applied_as_clan_core_applies_them() {
   tags = { config, machines, ... }: {
     notA = builtins.filter (n: n != "a") config.all;
     linux = config.nixos;
+    # a machine's class has its default
+    mac = builtins.filter (n: machines.${n}.machineClass == "darwin") (builtins.attrNames machines);
     # lib.mkDefault [ "a" "b" ]
     few = { _type = "override"; priority = 1000; content = [ "a" "b" ]; };
   };
@@ -322,6 +324,7 @@ fn tags_written_as_a_module_are_applied_as_clan_core_applies_them() {
     r.tags.notA = { };
     s.tags = [ "linux" ];
     t.tags.few = { };
+    u.tags.mac = { };
   };
 }
 "#;
@@ -331,6 +334,7 @@ fn tags_written_as_a_module_are_applied_as_clan_core_applies_them() {
     assert_eq!(members("r"), ["b", "c"]);
     assert_eq!(members("s"), ["a", "c"]);
     assert_eq!(members("t"), ["a", "b"]);
+    assert_eq!(members("u"), ["b"]);
     // and explain finds the tag list in the module's body
     let run = cli(&dir, &["explain", "--file", "inventory.nix", "c"]).ok();
     let (line, _) = line_col(text, "notA = builtins");

@@ -347,7 +347,18 @@ let
     let
       args = {
         config = final;
-        inherit machines;
+        # as clan-core's machine submodules give them: with their defaults
+        machines = mapAttrs (
+          n: m:
+          {
+            name = n;
+            machineClass = "nixos";
+            tags = [ ];
+            description = null;
+            icon = null;
+          }
+          // (if isAttrs m then m else { })
+        ) machines;
         name = "tags";
         options = throw "nix-instances: the tags module asks for `options`, which only the module system has";
         lib = throw "nix-instances: the tags module asks for `lib`: evaluate the inventory through your flake (--flake) so that it has nixpkgs' lib";

@@ -649,6 +649,10 @@ cc.clan {{
     let x = cli(&dir, &["explain", "--json", "--file", "clan.nix", "db1"]).ok().json();
     let roles: Vec<&str> = x["roles"].as_array().unwrap().iter().map(|r| r["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["default"], "db1 is in admin through the tag the tags module gives it");
+    // the tag list's position, in the module the user wrote
+    let run = cli(&dir, &["explain", "--file", "clan.nix", "db1"]).ok();
+    let (line, col) = line_col(&fixed, "backup = [");
+    assert!(run.stdout.contains(&format!("the static tag list tags.backup  clan.nix:{line}:{col}")), "{}", run.stdout);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -390,10 +390,36 @@ let
   appliedTags = applyTags inventory.tags (machinesOf inventory);
   tagsValue = if tagsModule then appliedTags.user else inventory.tags;
   topValue = n: if n == "tags" then tagsValue else inventory.${n};
+  # a definition of `tags` written as a module: the set it returns, for its positions only (its
+  # values are what the module system made of it), called with the evaluated tags and machines;
+  # no positions where that fails with a `throw` (an argument only the module system has)
+  tagsDefinition =
+    d:
+    if isFunction d then
+      let
+        args = {
+          config = inventory.tags;
+          machines = inventory.machines or { };
+          name = "tags";
+          lib = throw "no lib here";
+          options = throw "no options here";
+          clanLib = throw "no clanLib here";
+        };
+        wanted = functionArgs d;
+        r = builtins.tryEval (d (if wanted == { } then args else builtins.intersectAttrs wanted args));
+      in
+      if r.success then unwrap r.value else [ ]
+    else
+      unwrap d;
   topCursors =
     n:
     if fromModules then
-      (if definitions ? ${n} then concatMap (d: unwrap d.value) definitions.${n}.definitionsWithLocations else [ ])
+      (
+        if definitions ? ${n} then
+          concatMap (d: if n == "tags" then tagsDefinition d.value else unwrap d.value) definitions.${n}.definitionsWithLocations
+        else
+          [ ]
+      )
     else if n == "tags" && tagsModule then
       # the positions in the set the module returns
       unwrap appliedTags.raw

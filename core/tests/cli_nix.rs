@@ -687,3 +687,55 @@ fn a_services_file_in_nix() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("services.hello.hello1.enable: expected a Boolean, got a function"), "{}", run.stderr);
 }
+
+/// `expand --machine M` and `--instance I` evaluate only what they print: another machine's
+/// settings, another instance's, a role M cannot be in, all throw here.
+#[test]
+fn expand_for_one_machine_or_instance_evaluates_only_its_part() {
+    let text = r#"{
+  machines = {
+    web1 = { tags = [ "web" ]; };
+    web2 = { tags = [ "web" ]; };
+    db1 = { };
+  };
+  tags.backup = [ "db1" ];
+  instances.hello.roles = {
+    server = {
+      tags.web.settings = { port = 80; };
+      tags.db = { settings = throw "the db tag's settings (web1 does not carry it)"; };
+      machines.web1.settings = { greeting = "hi"; };
+      machines.web2.settings = throw "web2's settings";
+      settings = { motd = "hello"; };
+    };
+    client = {
+      machines.db1 = { };
+      settings = throw "a role web1 is not in";
+      extraModules = throw "its modules";
+    };
+  };
+  instances.other.roles.x = {
+    tags = [ "backup" ];
+    settings = throw "another instance's settings";
+  };
+}
+"#;
+    let dir = dir_with("expand-only", &[("inventory.nix", text)]);
+    let out = cli(&dir, &["expand", "--file", "inventory.nix", "--machine", "web1"]).ok().json();
+    let server = &out["instances"]["hello"]["roles"]["server"];
+    assert_eq!(server["settings"], serde_json::json!({ "motd": "hello" }));
+    assert_eq!(server["machines"]["web1"]["settings"]["imports"], serde_json::json!([{ "greeting": "hi" }, { "port": 80 }]));
+    // a throw where web1's part is: Nix's error
+    let broken = text.replace(r#"{ greeting = "hi"; }"#, "throw \"web1's own settings\"");
+    let dir = dir_with("expand-only-broken", &[("inventory.nix", &broken)]);
+    let run = cli(&dir, &["expand", "--file", "inventory.nix", "--machine", "web1"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("web1's own settings"), "{}", run.stderr);
+
+    // one instance: only its leaves (db1 is in `other` through its static tag)
+    let dir = dir_with("expand-only-instance", &[("inventory.nix", &text.replace("throw \"another instance's settings\"", "{ keep = 7; }"))]);
+    let out = cli(&dir, &["expand", "--file", "inventory.nix", "--instance", "other"]).ok().json();
+    assert_eq!(out["instances"]["other"]["roles"]["x"]["settings"], serde_json::json!({ "keep": 7 }));
+    let out = cli(&dir, &["expand", "--file", "inventory.nix", "--machine", "db1"]);
+    assert_eq!(out.code, 1, "db1 is in hello.client, whose settings throw");
+    assert!(out.stderr.contains("a role web1 is not in") || out.stderr.contains("its modules"), "{}", out.stderr);
+}

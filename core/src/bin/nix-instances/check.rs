@@ -67,7 +67,7 @@ fn size(doc: &JsonText) -> (usize, usize) {
 }
 
 pub fn run(a: &CheckArgs) -> Result<u8, Failure> {
-    let source = Source::load(&a.input, false)?;
+    let source = Source::load(&a.input, crate::nix_source::Show::Nothing)?;
     let doc = source.json()?;
     let (problems, size, foreign) = problems(&doc);
     let mut findings: Vec<Finding> = problems

@@ -78,7 +78,12 @@ fn write(doc: &JsonText, v: &Value, compact: bool) -> Result<(), Failure> {
 }
 
 pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
-    let source = Source::load(&a.input, true)?;
+    let show = match (&a.machine, &a.instance) {
+        (Some(m), _) => crate::nix_source::Show::Machine(m),
+        (_, Some(i)) => crate::nix_source::Show::Instance(i),
+        _ => crate::nix_source::Show::All,
+    };
+    let source = Source::load(&a.input, show)?;
     let doc = source.json()?;
     let e = inventory(&source, doc)?;
     print_warnings(&e.warnings);

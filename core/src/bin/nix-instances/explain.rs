@@ -198,7 +198,7 @@ fn to_json(e: &Explanation, out: &Value, report: &Report) -> Json {
 
 pub fn run(a: &ExplainArgs) -> Result<u8, Failure> {
     let (file, machine) = a.input_and_machine().map_err(Failure::io)?;
-    let source = Source::load_from(file.as_deref(), &a.nix, false)?;
+    let source = Source::load_from(file.as_deref(), &a.nix, crate::nix_source::Show::Nothing)?;
     let doc = source.json()?;
     let x = expand::inventory(&source, doc)?;
     let machines = x.out.get("machines").cloned().unwrap_or(Value::Null);

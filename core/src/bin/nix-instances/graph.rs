@@ -190,7 +190,7 @@ fn to_json(g: &Graph) -> serde_json::Value {
 }
 
 pub fn run(a: &GraphArgs) -> Result<u8, Failure> {
-    let source = Source::load(&a.input, false)?;
+    let source = Source::load(&a.input, crate::nix_source::Show::Nothing)?;
     let doc = source.json()?;
     let x = expand::inventory(&source, doc)?;
     expand::print_warnings(&x.warnings);

@@ -28,6 +28,9 @@
   attrPath,
   # whether leaves are shown (expand) or left unevaluated
   show,
+  # with `show`: only the leaves `expand --machine M` / `--instance I` can print
+  # ({ machine = "M"; } or { instance = "I"; }; the others stay unevaluated)
+  only ? { },
   # the source's directory in the store (a flake) or on disk (a file): paths below it are shown
   # relative to it
   root,
@@ -250,6 +253,7 @@ let
             r = (if each != null then each else fields.${n}) {
               cs = if ctx.cs == null then null else into ctx.cs n;
               file = if at == null then ctx.file else at.file;
+              name = n;
             } x;
           in
           {
@@ -273,31 +277,86 @@ let
       scalar v;
   scalarSpec = _ctx: scalar;
   names = list scalarSpec;
-  leaf = _ctx: v: if show then { v = data v; p = null; } else { v = "<not evaluated>"; p = null; };
+  leaf = _ctx: v: if show then { v = data v; p = null; } else hidden;
+  hidden = { v = "<not evaluated>"; p = null; };
+  leafIf = visible: if visible then leaf else (_ctx: _v: hidden);
   # `null` or a list of names (a module's roles), an integer or null (limits)
   orNull = spec: ctx: v: if v == null then { v = null; p = null; } else spec ctx v;
-  # role tags: a set of tag -> { settings } or a list of tag names
-  roleTags = ctx: v: if isList v then names ctx v else set { each = set { fields.settings = leaf; }; } ctx v;
+  # Which leaves `expand --machine M` / `--instance I` can print (the rest stay unevaluated):
+  # an instance's, or those of the roles M may be in, through its name or a tag it may carry
+  # (its own, a static list naming it, or a computed one: more than it carries, never less).
+  onlyInstance = only.instance or null;
+  onlyMachine = only.machine or null;
+  mayCarry =
+    let
+      m = (machinesOf inventory).${onlyMachine} or { };
+      own = if isAttrs m && isList (m.tags or null) then m.tags else [ ];
+      static =
+        if isAttrs tagsValue then
+          filter (t: isList tagsValue.${t} && builtins.elem onlyMachine tagsValue.${t}) (attrNames tagsValue)
+        else
+          [ ];
+    in
+    own
+    ++ static
+    ++ [
+      "all"
+      "nixos"
+      "darwin"
+    ];
+  mayBeIn =
+    r:
+    onlyMachine == null
+    || isAttrs r
+      && (
+        isAttrs (r.machines or null) && r.machines ? ${onlyMachine}
+        || (
+          let
+            t = r.tags or null;
+          in
+          if isList t then
+            builtins.any (x: builtins.elem x mayCarry) t
+          else
+            isAttrs t && builtins.any (x: t ? ${x}) (filter builtins.isString mayCarry)
+        )
+      );
+  forMachine = name: onlyMachine == null || name == onlyMachine;
+  forTag = name: onlyMachine == null || builtins.elem name mayCarry;
 
-  role = set {
-    fields = {
-      machines = set { each = set { fields.settings = leaf; }; };
-      tags = roleTags;
-      settings = leaf;
-      extraModules = leaf;
-    };
-  };
-  instance = set {
-    fields = {
-      module = set {
-        fields = {
-          name = scalarSpec;
-          input = scalarSpec;
-        };
+  # role tags: a set of tag -> { settings } or a list of tag names
+  roleTags =
+    visible: ctx: v:
+    if isList v then
+      names ctx v
+    else
+      set { each = ctx: e: set { fields.settings = leafIf (visible && forTag ctx.name); } ctx e; } ctx v;
+
+  role =
+    visible:
+    set {
+      fields = {
+        machines = set { each = ctx: e: set { fields.settings = leafIf (visible && forMachine ctx.name); } ctx e; };
+        tags = roleTags visible;
+        settings = leafIf visible;
+        extraModules = leafIf visible;
       };
-      roles = set { each = role; };
     };
-  };
+  instance =
+    ctx: v:
+    let
+      visible = onlyInstance == null || ctx.name == onlyInstance;
+    in
+    set {
+      fields = {
+        module = set {
+          fields = {
+            name = scalarSpec;
+            input = scalarSpec;
+          };
+        };
+        roles = set { each = ctx: r: role (visible && mayBeIn r) ctx r; };
+      };
+    } ctx v;
   machine = set {
     fields = {
       tags = names;
@@ -388,7 +447,7 @@ let
   fromModules = isAttrs definitions && definitions ? machines && (definitions.machines ? definitionsWithLocations);
   tagsModule = isFunction (inventory.tags or null);
   appliedTags = applyTags inventory.tags (machinesOf inventory);
-  tagsValue = if tagsModule then appliedTags.user else inventory.tags;
+  tagsValue = if tagsModule then appliedTags.user else inventory.tags or { };
   topValue = n: if n == "tags" then tagsValue else inventory.${n};
   # a definition of `tags` written as a module: the set it returns, for its positions only (its
   # values are what the module system made of it), called with the evaluated tags and machines;
@@ -467,6 +526,7 @@ let
             r = topFields.${n} {
               cs = topCursors n;
               file = if at == null then null else at.file;
+              name = n;
             } (topValue n);
           in
           {

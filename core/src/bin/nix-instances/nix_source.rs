@@ -31,6 +31,16 @@ use crate::Failure;
 /// The expression nix evaluates (a function of the target, see the file's header).
 const WALKER: &str = include_str!("nix_source.nix");
 
+/// Which leaves (settings, `extraModules`) the subcommand prints, so Nix evaluates them: none
+/// (check, explain, graph), all (expand), or only those `expand --machine` / `--instance` can.
+#[derive(Debug, Clone, Copy)]
+pub enum Show<'a> {
+    Nothing,
+    All,
+    Machine(&'a str),
+    Instance(&'a str),
+}
+
 /// Which Nix input the command line names.
 #[derive(Debug, Clone)]
 pub enum NixInput {
@@ -182,7 +192,13 @@ fn run_nix(mut cmd: Command, program: &str) -> Result<Vec<u8>, Failure> {
     Ok(out.stdout)
 }
 
-fn evaluate(input: &NixInput, show: bool, services: bool) -> Result<Evaluated, Failure> {
+fn evaluate(input: &NixInput, show: Show, services: bool) -> Result<Evaluated, Failure> {
+    let only = match show {
+        Show::Machine(m) => format!("{{ machine = {}; }}", nix_string(m)),
+        Show::Instance(i) => format!("{{ instance = {}; }}", nix_string(i)),
+        Show::Nothing | Show::All => "{ }".to_string(),
+    };
+    let show = !matches!(show, Show::Nothing);
     let call = |target: &str, attr: &Option<String>, root: &str, is_flake: bool| -> Result<String, Failure> {
         let attr_path = match attr {
             None => "null".to_string(),
@@ -190,7 +206,7 @@ fn evaluate(input: &NixInput, show: bool, services: bool) -> Result<Evaluated, F
             Some(a) => format!("[ {} ]", split_attr(a)?.iter().map(|n| nix_string(n)).collect::<Vec<_>>().join(" ")),
         };
         Ok(format!(
-            "({WALKER}) {{ target = {target}; attrPath = {attr_path}; show = {show}; root = {root}; isFlake = {is_flake}; services = {services}; }}"
+            "({WALKER}) {{ target = {target}; attrPath = {attr_path}; show = {show}; only = {only}; root = {root}; isFlake = {is_flake}; services = {services}; }}"
         ))
     };
     match input {
@@ -272,18 +288,18 @@ fn parse(stdout: Vec<u8>) -> Result<Json, Failure> {
 }
 
 /// Reads the inventory `input` names with `nix`: the [`Source`] every subcommand reads, its
-/// text written from what nix returned, with the positions. `show`: settings and other
+/// text written from what nix returned, with the positions. `show`: which settings and other
 /// leaves are evaluated and shown (`expand`).
-pub fn load(input: &NixInput, show: bool) -> Result<Source, Failure> {
+pub fn load(input: &NixInput, show: Show) -> Result<Source, Failure> {
     load_as(input, show, false)
 }
 
 /// A services-flake multiService file (`multi-service`), everything shown.
 pub fn load_services(input: &NixInput) -> Result<Source, Failure> {
-    load_as(input, true, true)
+    load_as(input, Show::All, true)
 }
 
-fn load_as(input: &NixInput, show: bool, services: bool) -> Result<Source, Failure> {
+fn load_as(input: &NixInput, show: Show, services: bool) -> Result<Source, Failure> {
     let e = evaluate(input, show, services)?;
     if e.detected {
         eprintln!("nix-instances: reading the inventory at {}", e.name);

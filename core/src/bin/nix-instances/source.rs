@@ -6,7 +6,7 @@ use std::path::Path;
 use nix_instances_core::json_text::{JsonText, Span};
 
 use crate::args::{Input, NixArgs};
-use crate::nix_source::{NixInput, NixOrigin};
+use crate::nix_source::{NixInput, NixOrigin, Show};
 use crate::output::{stderr_is_terminal, Finding, Report, Severity};
 use crate::Failure;
 
@@ -20,13 +20,13 @@ pub struct Source {
 
 impl Source {
     /// The input the command line names: a JSON file, or an inventory in Nix (`show`: the
-    /// subcommand prints settings and other leaves, so Nix evaluates them).
-    pub fn load(input: &Input, show: bool) -> Result<Source, Failure> {
+    /// settings and other leaves the subcommand prints, so Nix evaluates them).
+    pub fn load(input: &Input, show: Show) -> Result<Source, Failure> {
         Source::load_from(input.file.as_deref(), &input.nix, show)
     }
 
     /// [`Source::load`] from the JSON file, if any, and the Nix arguments.
-    pub fn load_from(file: Option<&Path>, nix: &NixArgs, show: bool) -> Result<Source, Failure> {
+    pub fn load_from(file: Option<&Path>, nix: &NixArgs, show: Show) -> Result<Source, Failure> {
         match (NixInput::of(nix), file) {
             (Some(n), _) => crate::nix_source::load(&n, show),
             (None, Some(file)) => Source::read(file),

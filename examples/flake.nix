@@ -21,6 +21,10 @@
       # The full expansion: instances, modules, machines, tags, warnings.
       inherit inventory;
 
+      # The inventory itself, where `nix-instances check --flake .` looks for it (as the
+      # flake-parts module exposes it).
+      nixInstances.inventory = import ./inventory.nix;
+
       # machine -> instance -> roles
       summary = builtins.mapAttrs (_: m: builtins.mapAttrs (_: i: i.roles) m.instances) inventory.machines;
 

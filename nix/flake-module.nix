@@ -28,6 +28,7 @@
 #                        `flake.nixInstances.machines.<m>`
 #   directory.nix        the clan directory, read as clan-core reads it: `machines/<m>/`,
 #                        `inventory.json` (and, in machines.nix, each machine's files)
+#   cli.nix              `flake.nixInstances.inventory`, for the `nix-instances` CLI
 # and helpers they import: inventory-types.nix (the inventory's option types),
 # service-schema.nix (the clan.service schema), scope-keys.nix (export scope keys),
 # clan-ids.nix (clan-core's module ids: its order), clan-directory.nix (a clan directory's files),
@@ -42,5 +43,6 @@
     ./flake-module/service-results.nix
     ./flake-module/machines.nix
     ./flake-module/directory.nix
+    ./flake-module/cli.nix
   ];
 }

@@ -146,15 +146,16 @@ let
   # ---------------------------------------------------------------------------------------
   # The expansion: it does the structural work (and checks the cross references).
 
+  # The merged records have the contract's shape (machines keep their other attributes,
+  # which the expansion ignores and never forces); module references canonical
+  # (service-modules.nix). Also what the CLI reads (cli.nix).
+  input = {
+    inherit (cfg) machines tags;
+    instances = builtins.mapAttrs (i: inst: inst // { module = cfg.refs.${i}; }) cfg.instances;
+    modules = cfg.serviceValidation;
+  };
   expanded = builtins.addErrorContext "while expanding the inventory in nixInstances" (
-    nil.expandInstances {
-      # The merged records have the contract's shape (machines keep their other attributes,
-      # which the expansion ignores and never forces); module references canonical
-      # (service-modules.nix).
-      inherit (cfg) machines tags;
-      instances = builtins.mapAttrs (i: inst: inst // { module = cfg.refs.${i}; }) cfg.instances;
-      modules = cfg.serviceValidation;
-    }
+    nil.expandInstances input
   );
 in
 {
@@ -184,6 +185,13 @@ in
       type = types.lazyAttrsOf types.raw;
       default = { };
       description = "Passed as `meta` to service modules, role interfaces, perInstance and perMachine.";
+    };
+    input = mkOption {
+      type = types.raw;
+      readOnly = true;
+      internal = true;
+      default = input;
+      description = "The inventory as the expansion reads it (machines, tags, instances, modules).";
     };
     expanded = mkOption {
       type = types.raw;

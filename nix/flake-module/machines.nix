@@ -67,8 +67,9 @@ in
             type = types.lazyAttrsOf types.raw;
             readOnly = true;
             description = ''
-              `machines.<m>.{nixosModule,darwinModule,nixosModules,darwinModules}` and
-              `modules` (this flake's service modules), computed from `nixInstances`.
+              `machines.<m>.{nixosModule,darwinModule,nixosModules,darwinModules}`,
+              `modules` (this flake's service modules) and `inventory` (for the
+              nix-instances CLI), computed from `nixInstances`.
             '';
           };
         }
@@ -79,5 +80,7 @@ in
   config.flake.nixInstances = {
     machines = machineOutputs;
     inherit (cfg) modules;
+    # for the nix-instances CLI (cli.nix)
+    inventory = cfg.cliInventory;
   };
 }

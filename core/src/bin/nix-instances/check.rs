@@ -8,7 +8,8 @@ use nix_instances_core::read;
 use nix_instances_core::{instances, Diagnostic, Error};
 use serde_json::json;
 
-use crate::args::CheckArgs;
+use crate::args::{CheckArgs, NixArgs};
+use crate::nix_source::Show;
 use crate::output::{print_json, stdout_is_terminal, use_color, Finding, Report, Severity};
 use crate::source::Source;
 use crate::Failure;
@@ -69,20 +70,27 @@ fn size(doc: &JsonText) -> (usize, usize) {
 }
 
 pub fn run(a: &CheckArgs) -> Result<u8, Failure> {
-    with_input(&a.input.file, a.json, |source, doc| run_on(a, source, doc))
+    with_input(a.input.file.as_deref(), &a.input.nix, Show::Nothing, a.json, |source, doc| run_on(a, source, doc))
 }
 
-/// Reads and parses `file`, then runs `f` on it. With `json` (a command's `--json`), a file
-/// that cannot be read or is not JSON Nix reads also writes `check --json`'s document on
-/// standard output, with the problem as its one diagnostic (no path; a position for a syntax
-/// error), so that a tool always gets one JSON document; the text goes to stderr as always.
-pub fn with_input<T>(file: &std::path::Path, json: bool, f: impl FnOnce(&Source, JsonText) -> Result<T, Failure>) -> Result<T, Failure> {
-    let source = match Source::read(file) {
+/// Reads and parses `file` or the inventory in Nix `nix` names (`show`: the leaves Nix
+/// evaluates, [`Source::load_from`]), then runs `f` on it. With `json` (a command's `--json`),
+/// an input that cannot be read (or that nix fails to evaluate) or is not JSON Nix reads also
+/// writes `check --json`'s document on standard output, with the problem as its one
+/// diagnostic (no path; a position for a syntax error), so that a tool always gets one JSON
+/// document; the text goes to stderr as always.
+pub fn with_input<T>(
+    file: Option<&std::path::Path>,
+    nix: &NixArgs,
+    show: Show,
+    json: bool,
+    f: impl FnOnce(&Source, JsonText) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let source = match Source::load_from(file, nix, show) {
         Ok(s) => s,
         Err(failure) => {
             if json {
-                let name = if file.as_os_str() == "-" { "<stdin>".to_string() } else { file.display().to_string() };
-                let empty = Source { name, text: String::new() };
+                let empty = Source { name: Source::name_of(file, nix), text: String::new(), nix: None };
                 print_json(&failure_document(&empty, &failure))?;
             }
             return Err(failure);
@@ -125,12 +133,17 @@ fn document(report: &Report) -> serde_json::Value {
 
 /// The findings of `check` about the inventory in `doc`, and its size when its structure
 /// could be read.
-fn findings(doc: &JsonText) -> (Vec<Finding>, Size) {
+fn findings(source: &Source, doc: &JsonText) -> (Vec<Finding>, Size) {
     let (problems, size, foreign) = problems(doc);
     let mut findings: Vec<Finding> = problems
         .into_iter()
         .map(|p| {
-            let mut f = Finding::at_path(doc, p.severity, p.path, p.message, Vec::new());
+            // a placeholder of a value JSON cannot hold named as what it is (`a function`)
+            let message = match &source.nix {
+                Some(nix) => nix.retype(doc, &p.path, p.message),
+                None => p.message,
+            };
+            let mut f = Finding::at_path(doc, p.severity, p.path, message, Vec::new());
             f.suggestion = p.suggestion;
             f
         })
@@ -151,7 +164,7 @@ fn findings(doc: &JsonText) -> (Vec<Finding>, Size) {
 /// diagnostic.
 pub fn json_failure(source: &Source, doc: &JsonText, failure: &Failure) -> serde_json::Value {
     if failure.code == 1 {
-        let (findings, _) = findings(doc);
+        let (findings, _) = findings(source, doc);
         if findings.iter().any(|f| f.severity == Severity::Error) {
             return document(&Report::new(source, findings));
         }
@@ -160,7 +173,7 @@ pub fn json_failure(source: &Source, doc: &JsonText, failure: &Failure) -> serde
 }
 
 fn run_on(a: &CheckArgs, source: &Source, doc: JsonText) -> Result<u8, Failure> {
-    let (findings, size) = findings(&doc);
+    let (findings, size) = findings(source, &doc);
     let report = Report::new(source, findings);
     let (errors, warnings) = (report.count(Severity::Error), report.count(Severity::Warning));
     if a.json {

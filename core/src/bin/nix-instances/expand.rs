@@ -11,6 +11,7 @@ use nix_instances_core::text::visible;
 use nix_instances_core::{instances, multi_service, Error};
 
 use crate::args::{ExpandArgs, MultiServiceArgs};
+use crate::nix_source::{NixInput, Show};
 use crate::source::Source;
 use crate::Failure;
 
@@ -65,11 +66,10 @@ pub fn refuse_nul(source: &Source, doc: &JsonText, hint: bool) -> Result<(), Fai
     match doc.nul_string() {
         None => Ok(()),
         Some(span) => {
-            let (line, col) = crate::output::Report::new(source, Vec::new()).line_col(span.start);
-            let mut f = Failure::invalid(&format!("{}:{line}:{col}: {NUL_IN_TEXT}", source.name));
+            let at = crate::output::Report::new(source, Vec::new()).position(span);
+            let mut f = Failure::invalid(&format!("{}: {NUL_IN_TEXT}", visible(&at)));
             if hint {
-                let file = if source.name == "<stdin>" { "-" } else { source.name.as_str() };
-                f.message.push_str(&format!("\nhint: `nix-instances check {}` shows each problem in the file\n", visible(file)));
+                f.message.push_str(&format!("\nhint: `nix-instances check {}` shows each problem in the file\n", visible(&source.argument())));
             }
             Err(f)
         }
@@ -81,6 +81,20 @@ pub fn refuse_nul(source: &Source, doc: &JsonText, hint: bool) -> Result<(), Fai
 /// to `check`.
 pub fn failure(source: &Source, host: &TextHost, e: Error, hint: bool) -> Failure {
     print_warnings(&host.warnings);
+    // from Nix: a placeholder of a value JSON cannot hold named as what it is (`a function`)
+    let e = match (e, &source.nix) {
+        (Error::Invalid { path, message }, Some(nix)) => {
+            let message = nix.retype(&host.text, &path, message);
+            Error::Invalid { path, message }
+        }
+        (Error::Diagnostics(mut ds), Some(nix)) => {
+            for d in &mut ds {
+                d.message = nix.retype(&host.text, &d.path, std::mem::take(&mut d.message));
+            }
+            Error::Diagnostics(ds)
+        }
+        (e, _) => e,
+    };
     // each diagnostic on its line, escaped whole: a name's line break shows as `\n`
     let line = |s: String| visible(&String::from_utf8_lossy(&nix_instances_core::text::to_bytes(&s))).into_owned();
     let mut message = match &e {
@@ -95,14 +109,14 @@ pub fn failure(source: &Source, host: &TextHost, e: Error, hint: bool) -> Failur
         e => line(e.to_string()),
     };
     if let (Error::Foreign(_), Some(span)) = (&e, host.out_of_range) {
-        let (line, col) = crate::output::Report::new(source, Vec::new()).line_col(span.start);
-        message = format!("{}:{line}:{col}: {message}", source.name);
+        let at = crate::output::Report::new(source, Vec::new()).position(span);
+        message = format!("{}: {message}", visible(&at));
     }
     let mut failure = Failure::invalid(&message);
     if hint && e.is_invalid() {
         // after a blank line: the message itself is what the primop says
-        let file = if source.name == "<stdin>" { "-" } else { source.name.as_str() };
-        let file = nix_instances_core::text::visible(file);
+        let file = source.argument();
+        let file = nix_instances_core::text::visible(&file);
         failure.message.push_str(&format!("\nhint: `nix-instances check {file}` shows each problem in the file\n"));
     }
     failure
@@ -130,7 +144,12 @@ fn write(doc: &JsonText, v: &Value, compact: bool) -> Result<(), Failure> {
 }
 
 pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
-    let source = Source::read(&a.input.file)?;
+    let show = match (&a.machine, &a.instance) {
+        (Some(m), _) => Show::Machine(m),
+        (_, Some(i)) => Show::Instance(i),
+        _ => Show::All,
+    };
+    let source = Source::load(&a.input, show)?;
     let doc = source.json()?;
     let one = match (&a.machine, &a.instance) {
         (Some(m), _) => Some(("machine", "machines", m, query::expand_machine::<TextHost<'_>> as Cut<'_>)),
@@ -169,7 +188,11 @@ pub fn run(a: &ExpandArgs) -> Result<u8, Failure> {
 }
 
 pub fn run_multi_service(a: &MultiServiceArgs) -> Result<u8, Failure> {
-    let source = Source::read(&a.file)?;
+    let source = match (NixInput::of(&a.nix), &a.file) {
+        (Some(n), _) => crate::nix_source::load_services(&n)?,
+        (None, Some(file)) => Source::read(file)?,
+        (None, None) => return Err(Failure::io("no services file given: SERVICES.json or --file")),
+    };
     let doc = source.json()?;
     let e = run_core(&source, doc.clone(), multi_service::expand::<TextHost<'_>>, false)?;
     print_warnings(&e.warnings);

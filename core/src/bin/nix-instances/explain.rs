@@ -130,10 +130,7 @@ fn push_line(s: &mut String, line: String) {
 }
 
 fn text(e: &Explanation, report: &Report) -> String {
-    let pos = |s: Span| {
-        let (l, c) = report.line_col(s.start);
-        format!("{}:{l}:{c}", report.source.name)
-    };
+    let pos = |s: Span| report.position(s);
     let mut s = String::new();
     push_line(&mut s, format!("{} ({} machine)", e.machine, e.class));
     push_line(&mut s, "  tags:".into());
@@ -189,12 +186,7 @@ fn text(e: &Explanation, report: &Report) -> String {
 }
 
 fn to_json(e: &Explanation, report: &Report) -> Json {
-    let at = |s: Option<Span>| {
-        s.map(|s| {
-            let (line, column) = report.line_col(s.start);
-            json!({ "line": line, "column": column })
-        })
-    };
+    let at = |s: Option<Span>| s.map(|s| report.position_json(s));
     let tags: Vec<Json> = e
         .tags
         .iter()
@@ -230,8 +222,9 @@ fn to_json(e: &Explanation, report: &Report) -> Json {
 }
 
 pub fn run(a: &ExplainArgs) -> Result<u8, Failure> {
-    crate::check::with_input(&a.input.file, a.json, |source, doc| {
-        run_on(a, source, &doc).inspect_err(|f| {
+    let (file, machine) = a.input_and_machine().map_err(Failure::io)?;
+    crate::check::with_input(file.as_deref(), &a.nix, crate::nix_source::Show::Nothing, a.json, |source, doc| {
+        run_on(a, machine, source, &doc).inspect_err(|f| {
             if a.json {
                 let _ = print_json(&crate::check::json_failure(source, &doc, f));
             }
@@ -239,10 +232,10 @@ pub fn run(a: &ExplainArgs) -> Result<u8, Failure> {
     })
 }
 
-fn run_on(a: &ExplainArgs, source: &Source, doc: &JsonText) -> Result<u8, Failure> {
-    let o = reasons::overview(source, doc, Some(std::slice::from_ref(&a.machine)), None, false)?;
-    let Ok(m) = o.machines.binary_search_by(|m| m.name.as_slice().cmp(a.machine.as_bytes())) else {
-        return Err(unknown_of("machine", &a.machine, o.machines.iter().map(|m| m.name.as_slice())));
+fn run_on(a: &ExplainArgs, machine: &str, source: &Source, doc: &JsonText) -> Result<u8, Failure> {
+    let o = reasons::overview(source, doc, Some(&[machine.to_string()]), None, false)?;
+    let Ok(m) = o.machines.binary_search_by(|m| m.name.as_slice().cmp(machine.as_bytes())) else {
+        return Err(unknown_of("machine", machine, o.machines.iter().map(|m| m.name.as_slice())));
     };
     let e = explain(doc, &o, m);
     let report = Report::new(source, Vec::new());

@@ -159,7 +159,7 @@ fn to_json(g: &Graph) -> serde_json::Value {
 
 pub fn run(a: &GraphArgs) -> Result<u8, Failure> {
     let json = a.json || a.format == Format::Json;
-    crate::check::with_input(&a.input.file, json, |source, doc| {
+    crate::check::with_input(a.input.file.as_deref(), &a.input.nix, crate::nix_source::Show::Nothing, json, |source, doc| {
         run_on(a, source, &doc).inspect_err(|f| {
             if json {
                 let _ = print_json(&crate::check::json_failure(source, &doc, f));

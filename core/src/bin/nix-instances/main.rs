@@ -15,6 +15,7 @@ mod check;
 mod expand;
 mod explain;
 mod graph;
+mod nix_source;
 mod output;
 mod picture;
 mod reasons;

@@ -15,6 +15,7 @@ use nix_instances_core::text::{is_unsafe, push_visible, visible};
 use serde_json::{json, Value};
 
 use crate::args::Color;
+use crate::nix_source::NixOrigin;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -268,10 +269,12 @@ fn missing_part(path: &Path, found: usize) -> String {
 
 /// The input findings are about: its name as shown in messages and its text (from a
 /// `source::Source`, which converts into it).
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Input<'s> {
     pub name: &'s str,
     pub text: &'s str,
+    /// For an inventory read from Nix: where its attributes are defined in the .nix files.
+    pub nix: Option<&'s NixOrigin>,
 }
 
 /// Findings about one input.
@@ -299,34 +302,36 @@ impl<'s> Report<'s> {
         self.lines().line_col(self.source.text, offset)
     }
 
+    /// Where the input text's byte `span` is, for a line of text: `file:line:col` (for an
+    /// inventory read from Nix, in the .nix file, or the attribute path where Nix knows none).
+    pub fn position(&self, span: Span) -> String {
+        if let Some(nix) = self.source.nix {
+            return nix.position(span);
+        }
+        let (l, c) = self.line_col(span.start);
+        format!("{}:{l}:{c}", self.source.name)
+    }
+
+    /// The same as JSON: `{ line, column }` (and `file` for an inventory read from Nix).
+    pub fn position_json(&self, span: Span) -> Value {
+        if let Some(nix) = self.source.nix {
+            return nix.position_json(span);
+        }
+        let (line, column) = self.line_col(span.start);
+        json!({ "line": line, "column": column })
+    }
+
     /// Every finding, rendered for people: the message, the place, the line (a window of it
     /// when it is long) with the span underlined. Text from the input is escaped ([`visible`]).
+    /// For an inventory read from Nix, the lines are those of the .nix files.
     pub fn render(&self, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
-        let config = term::Config::default();
+        if let Some(nix) = self.source.nix {
+            return nix.render(&self.findings, out, color);
+        }
         let name = visible(self.source.name);
         for f in &self.findings {
-            let d = match f.severity {
-                Severity::Error => Diagnostic::error(),
-                Severity::Warning => Diagnostic::warning(),
-            };
-            let notes = f.notes.iter().map(|n| visible(n).into_owned()).collect();
-            let d = d.with_message(visible(&f.message)).with_notes(notes);
-            let (excerpt, d) = match f.span {
-                Some(span) => {
-                    let (excerpt, range) = Excerpt::new(&name, self.source.text, self.lines(), span);
-                    (excerpt, d.with_labels(vec![Label::primary((), range).with_message(visible(&f.label))]))
-                }
-                None => (Excerpt { name: &name, text: String::new(), line: 1, column: 1 }, d),
-            };
-            let result = if color {
-                let mut buf = termcolor::Buffer::ansi();
-                let r = term::emit_to_write_style(&mut buf, &config, &excerpt, &d);
-                out.write_all(buf.as_slice())?;
-                r
-            } else {
-                term::emit_to_io_write(out, &config, &excerpt, &d)
-            };
-            result.map_err(|e| std::io::Error::other(e.to_string()))?;
+            let place = f.span.map(|span| (self.source.text, self.lines(), span));
+            emit_finding(out, color, &name, place, f, Vec::new())?;
         }
         Ok(())
     }
@@ -337,16 +342,23 @@ impl<'s> Report<'s> {
             self.findings
                 .iter()
                 .map(|f| {
-                    let (line, column) = f.span.map(|s| self.line_col(s.start)).unzip();
+                    let (file, line, column, span) = match self.source.nix {
+                        Some(nix) => nix.finding_json(f),
+                        None => {
+                            let (line, column) = f.span.map(|s| self.line_col(s.start)).unzip();
+                            let span = f.span.map(|s| json!({ "start": s.start, "end": s.end }));
+                            (json!(self.source.name), json!(line), json!(column), json!(span))
+                        }
+                    };
                     json!({
                         "severity": f.severity.word(),
                         "message": f.message,
                         "path": f.path.as_ref().map(|p| p.to_string()),
                         "segments": f.path.as_ref().map(segments_json),
-                        "file": self.source.name,
+                        "file": file,
                         "line": line,
                         "column": column,
-                        "span": f.span.map(|s| json!({ "start": s.start, "end": s.end })),
+                        "span": span,
                         "suggestion": f.suggestion,
                         "notes": f.notes,
                     })
@@ -354,6 +366,53 @@ impl<'s> Report<'s> {
                 .collect(),
         )
     }
+}
+
+/// Renders one finding for people: its message and notes, and when it has a `place` (a text,
+/// its [`Lines`] and the span), the span's line as an [`Excerpt`] (a window of a long line)
+/// named `name` (already escaped). `notes_before` come first among the notes. Text from the
+/// input is escaped ([`visible`]).
+pub fn emit_finding(
+    out: &mut dyn Write,
+    color: bool,
+    name: &str,
+    place: Option<(&str, &Lines, Span)>,
+    f: &Finding,
+    notes_before: Vec<String>,
+) -> std::io::Result<()> {
+    let d = match f.severity {
+        Severity::Error => Diagnostic::error(),
+        Severity::Warning => Diagnostic::warning(),
+    };
+    let notes = notes_before.iter().chain(&f.notes).map(|n| visible(n).into_owned()).collect();
+    let d = d.with_message(visible(&f.message)).with_notes(notes);
+    let (excerpt, d) = match place {
+        Some((text, lines, span)) => {
+            let (excerpt, range) = Excerpt::new(name, text, lines, span);
+            (excerpt, d.with_labels(vec![Label::primary((), range).with_message(visible(&f.label))]))
+        }
+        None => (Excerpt { name, text: String::new(), line: 1, column: 1 }, d),
+    };
+    emit(out, color, &term::Config::default(), &excerpt, &d)
+}
+
+/// Writes one diagnostic about `files`, coloured or not.
+pub fn emit<'f, F: Files<'f>>(
+    out: &mut dyn Write,
+    color: bool,
+    config: &term::Config,
+    files: &'f F,
+    d: &Diagnostic<F::FileId>,
+) -> std::io::Result<()> {
+    let result = if color {
+        let mut buf = termcolor::Buffer::ansi();
+        let r = term::emit_to_write_style(&mut buf, config, files, d);
+        out.write_all(buf.as_slice())?;
+        r
+    } else {
+        term::emit_to_io_write(out, config, files, d)
+    };
+    result.map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// A path's segments: names as strings, indices as numbers.

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use nix_instances_core::json_text::{JsonText, Span};
 
+use crate::args::{Input as InputArgs, NixArgs};
+use crate::nix_source::{NixInput, NixOrigin, Show};
 use crate::output::{stderr_is_terminal, Finding, Input, Report, Severity};
 use crate::Failure;
 
@@ -12,15 +14,54 @@ use crate::Failure;
 pub struct Source {
     pub name: String,
     pub text: String,
+    /// For an inventory read from Nix: where its attributes are defined.
+    pub nix: Option<NixOrigin>,
 }
 
 impl<'s> From<&'s Source> for Input<'s> {
     fn from(s: &'s Source) -> Input<'s> {
-        Input { name: &s.name, text: &s.text }
+        Input { name: &s.name, text: &s.text, nix: s.nix.as_ref() }
     }
 }
 
 impl Source {
+    /// The input the command line names: a JSON file, or an inventory in Nix (`show`: the
+    /// settings and other leaves the subcommand prints, so Nix evaluates them).
+    pub fn load(input: &InputArgs, show: Show) -> Result<Source, Failure> {
+        Source::load_from(input.file.as_deref(), &input.nix, show)
+    }
+
+    /// [`Source::load`] from the JSON file, if any, and the Nix arguments.
+    pub fn load_from(file: Option<&Path>, nix: &NixArgs, show: Show) -> Result<Source, Failure> {
+        match (NixInput::of(nix), file) {
+            (Some(n), _) => crate::nix_source::load(&n, show),
+            (None, Some(file)) => Source::read(file),
+            (None, None) => Err(Failure::io("no inventory given: INVENTORY.json, --flake or --file")),
+        }
+    }
+
+    /// The name of the input `file` and `nix` name, as [`Source::name`] would be, for a
+    /// document about an input that could not be read.
+    pub fn name_of(file: Option<&Path>, nix: &NixArgs) -> String {
+        match (NixInput::of(nix), file) {
+            (Some(NixInput::Flake { reference, attr }), _) => format!("{reference}#{}", attr.unwrap_or_default()),
+            (Some(NixInput::File { file, attr: Some(a) }), _) => format!("{}, attribute {a}", file.display()),
+            (Some(NixInput::File { file, attr: None }), _) => file.display().to_string(),
+            (None, Some(f)) if f.as_os_str() == "-" => "<stdin>".into(),
+            (None, Some(f)) => f.display().to_string(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The input as arguments of another `nix-instances` command (for hints).
+    pub fn argument(&self) -> String {
+        match &self.nix {
+            Some(n) => n.argument.clone(),
+            None if self.name == "<stdin>" => "-".into(),
+            None => self.name.clone(),
+        }
+    }
+
     /// Reads `file`; `-` is standard input. Failing to read is a usage/I-O error (exit 2).
     pub fn read(file: &Path) -> Result<Source, Failure> {
         let (name, bytes) = if file.as_os_str() == "-" {
@@ -35,7 +76,7 @@ impl Source {
         let text = String::from_utf8(bytes).map_err(|e| {
             Failure::io(format!("{name}: not UTF-8 text (byte {} is not valid UTF-8): JSON must be UTF-8", e.utf8_error().valid_up_to()))
         })?;
-        Ok(Source { name, text })
+        Ok(Source { name, text, nix: None })
     }
 
     /// The text as a checked JSON document; a syntax error is reported at its position

@@ -1432,6 +1432,13 @@ fn a_clan_directory_is_read_as_clan_core_reads_it() {
         assert_eq!(lines_sorted(&mac1), vec!["mac1: configuration.nix"]);
         // One machine's files are not another's: `lazy`'s throw only in its own module.
         assert_error(&at(with_plugin, "report.machines.lazy.lines"), "sentinel: lazy's configuration.nix");
+        // The inventory the nix-instances CLI reads (cli.nix) is the expansion's input: the
+        // directory's machines and inventory.json's instances included.
+        let machines = at(with_plugin, "nixInstances.inventory.machines").json();
+        assert_eq!(machines.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["bare", "db1", "lazy", "mac1", "web1"]);
+        let instances = at(with_plugin, "nixInstances.inventory.instances").json();
+        assert_eq!(instances.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["backup", "greet"]);
+        assert_eq!(instances["greet"]["module"], json!({ "name": "greeter", "input": "other" }));
     }
 
     // Turned off, or no directory: only what the flake writes.

@@ -31,7 +31,7 @@ let
   machineModules =
     m: class:
     map (
-      id: located "nixInstances: service module '${id}' (machine ${m})" (cfg.serviceResultOf id m).${class}
+      id: located "nixInstances: service module '${id}' (machine ${m})" (cfg._internal.serviceResultOf id m).${class}
     ) machineServices.${m};
 
   machineOutputs = mapAttrs (m: _: rec {

@@ -1,9 +1,9 @@
 # nixInstances: service modules (clan-core's `clan.service` modules). Where an instance's
 # `module` reference points, and each module id an instance uses evaluated once
-# (`nixInstances.services`) against clan-core's schema (./service-schema.nix), with what
+# (`nixInstances._internal.services`) against clan-core's schema (./service-schema.nix), with what
 # clan-core's framework gives a service module: `meta`, `exports`, `clanLib`, `directory`, and
 # the service-level `instances` option. Its roles and constraints are what the expansion
-# validates instances against (`nixInstances.serviceValidation`).
+# validates instances against (`nixInstances._internal.serviceValidation`).
 #
 # `module.input`, as in clan-core:
 #   null (the default)  clan-core's modules: `nixInstances.clanCore.clan.modules`
@@ -71,17 +71,18 @@ let
   keyOf = input: if input == null then "" else input;
 
   # "; it is in this flake's nixInstances.modules (…): set `module.input = "self"`", for
-  # each other source that has the name (error messages only: this looks at every input).
+  # each other source that has the name, for error messages. Only this flake's modules and
+  # clan-core's are looked at, not every input: an input that is offline, broken or expensive
+  # must neither replace the user's error nor cost its evaluation. Each look is guarded: one
+  # that throws finds nothing.
   elsewhere =
     name: here:
     let
-      keys =
-        lib.optional hasClanCore ""
-        ++ [ "self" ]
-        ++ builtins.filter (
-          n: n != "self" && n != cfg.clanCoreInput && hasModules inputs.${n}
-        ) (attrNames inputs);
-      found = builtins.filter (k: k != here && (sourceOf k).modules ? ${name}) keys;
+      looks = k: (builtins.tryEval (k != here && (k != "" || hasClanCore) && (sourceOf k).modules ? ${name})).value;
+      found = builtins.filter looks [
+        ""
+        "self"
+      ];
     in
     lib.concatMapStrings (k: "; it is in ${(sourceOf k).what}: ${(sourceOf k).write}") found;
 
@@ -161,7 +162,7 @@ let
           module = ref;
           instances = instancesOf instances;
           # What its perInstance and perMachine results export (service-results.nix).
-          exports = cfg.resultExports.${id};
+          exports = cfg._internal.resultExports.${id};
           # As clan-core: the module id as `name`, and its error context.
           _module.args = {
             name = id;
@@ -191,7 +192,7 @@ in
 {
   options.nixInstances = {
     modules = mkOption {
-      type = types.lazyAttrsOf types.deferredModule;
+      type = types.attrsOf types.deferredModule;
       default = { };
       description = ''
         This flake's service modules (clan.service modules), used by instances with
@@ -223,21 +224,21 @@ in
       defaultText = lib.literalExpression "toString self";
       description = "The clan's directory, passed to service modules as `directory` (where `clanLib.getPublicValue` reads vars).";
     };
-    refs = mkOption {
+    _internal.refs = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;
       default = refs;
       description = "Each instance's `module` reference, canonical: `{ name; input; }`.";
     };
-    services = mkOption {
+    _internal.services = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;
       default = services;
       description = "The evaluated service modules in use, by module id (`evalModules` results).";
     };
-    serviceValidation = mkOption {
+    _internal.serviceValidation = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;

@@ -3,7 +3,7 @@
 # member machine) and perMachine per machine of the service, with the arguments clan-core
 # gives them; their exports collected into the service's `exports` and all services' exports
 # merged into `nixInstances.exports`; and per (module id, machine) the NixOS and nix-darwin
-# module (`nixInstances.serviceResults.<id>.<m>.{nixos,darwin}`), ordered like clan-core's:
+# module (`nixInstances._internal.serviceResults.<id>.<m>.{nixos,darwin}`), ordered like clan-core's:
 # the service's warnings, perMachine, then per role and instance the perInstance result with
 # the role's extraModules.
 #
@@ -17,7 +17,9 @@ let
   common = import ../internal/common.nix;
   scope = import ./scope-keys.nix { inherit lib; };
 
-  cfg = config.nixInstances;
+  # The internal options (`nixInstances._internal`, here and in service-modules.nix) read
+  # like the others.
+  cfg = config.nixInstances // config.nixInstances._internal;
   inherit (cfg) expanded services;
 
   at = path: common.showPath ([ "nixInstances" ] ++ path);
@@ -431,7 +433,7 @@ in
         modules get it as `exports`.
       '';
     };
-    resultExports = mkOption {
+    _internal.resultExports = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;
@@ -446,14 +448,14 @@ in
         checked against. clan-core's (`peer`, `networking`, …) when there is a clan-core flake.
       '';
     };
-    serviceMeta = mkOption {
+    _internal.serviceMeta = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;
       default = serviceMeta;
       description = "`meta` as service modules see it: `nixInstances.meta` with clan-core's defaults.";
     };
-    serviceResultOf = mkOption {
+    _internal.serviceResultOf = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;
@@ -463,7 +465,7 @@ in
         service's machines (what one machine's modules need).
       '';
     };
-    serviceResults = mkOption {
+    _internal.serviceResults = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;

@@ -896,6 +896,17 @@ fn expansion_errors_name_the_option_path_and_file() {
              Defined in `bad.nix'.",
         );
     }
+    // Module references are resolved by the module itself: the same, with the file.
+    let imports = r#"[ { _file = "ref.nix"; nixInstances.instances.web2 = {
+      module = { name = "plian"; input = "self"; }; roles.server.machines.db2 = { }; }; } ]"#;
+    let dir = user_flake_with("located-ref", &lib, &fp, &body, "", imports, "");
+    for with_plugin in [true, false] {
+        assert_error(
+            &report(&dir, with_plugin),
+            "nixInstances.instances.web2.module.name: this flake's nixInstances.modules (module.input = \"self\") has no \
+             module named 'plian' (did you mean 'plain'?); its modules: plain. Defined in `ref.nix'.",
+        );
+    }
     // Several: each line so. A static tag's machine names the tag's file; a role the
     // instance does not have (a constraint) the files of the closest thing written: the
     // instance's roles.

@@ -5,6 +5,8 @@
 #   files = import ./definition-files.nix { inherit lib; };
 #   files.at options.nixInstances.instances [ "web" "roles" "server" "machines" "db3" ]
 #   => [ "/nix/store/…-source/flake.nix" ]
+#   files.definedIn options.nixInstances.instances [ "web" ]
+#   => ". Defined in `/nix/store/…-source/flake.nix'."
 { lib }:
 let
   inherit (builtins)
@@ -62,13 +64,7 @@ let
         ) defs
       )
     );
-in
-{
-  /**
-    The files that define `path` inside option `opt` (an element of `options`), or, when
-    none does (e.g. a role the instance does not have), those that define its closest
-    ancestor; at worst the option's files.
-  */
+
   at =
     opt: path:
     let
@@ -81,4 +77,23 @@ in
       found = go path;
     in
     if found != [ ] then found else opt.files;
+in
+{
+  /**
+    The files that define `path` inside option `opt` (an element of `options`), or, when
+    none does (e.g. a role the instance does not have), those that define its closest
+    ancestor; at worst the option's files.
+  */
+  inherit at;
+
+  /**
+    `at opt path` as the end of an error message: ". Defined in `a.nix', `b.nix'.", or ""
+    when no file is known.
+  */
+  definedIn =
+    opt: path:
+    let
+      found = at opt path;
+    in
+    if found == [ ] then "" else ". Defined in ${lib.concatMapStringsSep ", " (f: "`${f}'") found}.";
 }

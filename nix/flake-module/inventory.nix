@@ -114,16 +114,13 @@ let
   locatedError =
     let
       files = import ./definition-files.nix { inherit lib; };
+      # `modules` is not written by the user (it comes from the service modules).
       whereOf =
         path:
-        let
-          opt = options.nixInstances.${builtins.head path};
-          found = files.at opt (builtins.tail path);
-        in
-        if path == [ ] || !(builtins.elem (builtins.head path) [ "machines" "tags" "instances" ]) || found == [ ] then
-          ""
+        if path != [ ] && builtins.elem (builtins.head path) [ "machines" "tags" "instances" ] then
+          files.definedIn options.nixInstances.${builtins.head path} (builtins.tail path)
         else
-          ". Defined in ${lib.concatMapStringsSep ", " (f: "`${f}'") found}.";
+          "";
       located = import ../internal/expand-instances.nix {
         pathOf = path: [ "nixInstances" ] ++ path;
         inherit whereOf;

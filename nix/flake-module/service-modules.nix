@@ -15,6 +15,7 @@
 {
   lib,
   config,
+  options,
   inputs,
   self,
   ...
@@ -95,13 +96,15 @@ let
         "module"
       ];
       key = keyOf ref.input;
+      # The files that wrote it (the instance's, when the attribute is left to its default).
+      definedIn = attr: (import ./definition-files.nix { inherit lib; }).definedIn options.nixInstances.instances (lib.tail path ++ [ attr ]);
     in
     if ref.input == null && !hasClanCore then
-      throw "${at (path ++ [ "input" ])}: module.input is null, which means clan-core's modules, but there is no clan-core flake (no `clan-core` input; set nixInstances.clanCore)${elsewhere ref.name ""}"
+      throw "${at (path ++ [ "input" ])}: module.input is null, which means clan-core's modules, but there is no clan-core flake (no `clan-core` input; set nixInstances.clanCore)${elsewhere ref.name ""}${definedIn "input"}"
     else if ref.input != null && ref.input != "self" && !(inputs ? ${ref.input}) then
-      throw "${at (path ++ [ "input" ])}: no flake input named '${ref.input}'${common.didYouMean ref.input (attrNames inputs)}; inputs: ${common.joinNames (attrNames inputs)}"
+      throw "${at (path ++ [ "input" ])}: no flake input named '${ref.input}'${common.didYouMean ref.input (attrNames inputs)}; inputs: ${common.joinNames (attrNames inputs)}${definedIn "input"}"
     else if ref.input != null && ref.input != "self" && !(hasModules inputs.${ref.input}) then
-      throw "${at (path ++ [ "input" ])}: flake input '${ref.input}' has no nixInstances.modules or clan.modules${elsewhere ref.name key}"
+      throw "${at (path ++ [ "input" ])}: flake input '${ref.input}' has no nixInstances.modules or clan.modules${elsewhere ref.name key}${definedIn "input"}"
     else
       let
         source = sourceOf key;
@@ -109,7 +112,7 @@ let
       if source.modules ? ${ref.name} then
         source.modules.${ref.name}
       else
-        throw "${at (path ++ [ "name" ])}: ${source.what} has no module named '${ref.name}'${common.didYouMean ref.name (attrNames source.modules)}${elsewhere ref.name key}; its modules: ${common.joinNames (attrNames source.modules)}";
+        throw "${at (path ++ [ "name" ])}: ${source.what} has no module named '${ref.name}'${common.didYouMean ref.name (attrNames source.modules)}${elsewhere ref.name key}; its modules: ${common.joinNames (attrNames source.modules)}${definedIn "name"}";
 
   moduleIdOf = ref: (if ref.input == null then "<clan-core>" else ref.input) + "-" + ref.name;
 

@@ -28,6 +28,7 @@ let
     all
     attrNames
     attrValues
+    catAttrs
     concatMap
     head
     isAttrs
@@ -124,9 +125,13 @@ let
     in
     withFast t (
       loc: file: v:
+      let
+        values = attrValues v;
+      in
       if !isAttrs v then
         rejected loc t file v
-      else if all (x: !(isWrapper x)) (attrValues v) then
+      # every value a set, none a wrapper: primops only, no call per value
+      else if all isAttrs values && catAttrs "_type" values == [ ] then
         mapAttrs (n: x: mergeOne (loc ++ [ n ]) elemType file x null) v
       else
         let

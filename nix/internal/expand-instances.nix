@@ -555,24 +555,24 @@ let
     in
     concatMap (
       r:
-      concatMap (
+      let
+        entries = roleTagEntries roles.${r};
+        # the role's tags no machine carries (name order), without a call per tag
+        unmatched = attrNames (removeAttrs entries (attrNames (builtins.intersectAttrs tagMembers entries)));
+      in
+      map (
         t:
-        if tagMembers ? ${t} then
-          [ ]
-        else
-          [
-            "${
-              showPath [
-                "instances"
-                i
-                "roles"
-                r
-                "tags"
-                t
-              ]
-            }: tag '${t}' matches no machine${didYouMeanTag t}; tags in use: ${tagsInUseListed}"
+        "${
+          showPath [
+            "instances"
+            i
+            "roles"
+            r
+            "tags"
+            t
           ]
-      ) (attrNames (roleTagEntries roles.${r}))
+        }: tag '${t}' matches no machine${didYouMeanTag t}; tags in use: ${tagsInUseListed}"
+      ) unmatched
     ) (attrNames roles)
   ) instanceNames;
 

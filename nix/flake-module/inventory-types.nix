@@ -6,9 +6,10 @@
 # same definitions the same way (attribute by attribute; `mkIf`, `mkMerge`, `mkOverride`,
 # `mkDefault`, `mkOrder` at any level; an attribute set's entry whose definitions all
 # discharge to nothing is dropped, as by `types.attrsOf`; conflicts reported with the files
-# that define them; unknown attributes rejected with the option path), but a value defined once with plain
-# values (the usual case: one file, or `builtins.fromJSON` of an inventory.json) takes a fast
-# path: a `check` and a `mapAttrs` per node, no `evalModules`, no `mergeDefinitions`.
+# that define them; unknown attributes rejected with the option path), but a value defined
+# once with plain values (the usual case: one file, or `builtins.fromJSON` of an
+# inventory.json) takes a fast path: a `check` and a `mapAttrs` per node, no `evalModules`,
+# no `mergeDefinitions`.
 #
 # Each type here is an ordinary option type (`check`, `merge`, usable anywhere) with one more
 # attribute, `fast loc file value`: the merge of that single plain definition. Several

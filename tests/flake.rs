@@ -771,6 +771,18 @@ fn a_discharged_definition_drops_the_entry_at_every_level() {
     assert_eq!(r["expanded"]["tags"]["static"], json!(["b"]));
     assert_eq!(r["expanded"]["tags"]["all"], json!(["a", "b", "c", "gone", "gone2"]));
     assert_eq!(flake_eval(false, &[&format!("path:{}#moduleNames", dir.display())]).json(), json!(["gone", "plain"]));
+    // `meta`: a discharged definition leaves clan-core's default (description: null).
+    let body = r#"{
+  meta = { name = "c"; description = lib.mkIf false (throw "sentinel: discharged meta"); icon = lib.mkIf true "i"; };
+  machines.a = { };
+  instances.m = { module = { name = "m"; input = "self"; }; roles.r.machines.a = { }; };
+  modules.m.roles.r.perInstance = { meta, ... }: {
+    nixosModule.lines = [ (builtins.toJSON { inherit (meta) name description icon domain; }) ];
+  };
+}"#;
+    let dir = user_flake("discharged-meta", &lib, &fp, body);
+    let line = report_both(&dir)["machines"]["a"]["lines"][0].as_str().unwrap().to_string();
+    assert_eq!(serde_json::from_str::<Value>(&line).unwrap(), json!({ "name": "c", "description": null, "icon": "i", "domain": "clan" }));
 }
 
 #[test]

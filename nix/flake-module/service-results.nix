@@ -9,7 +9,12 @@
 #
 # Everything here is lazy per machine: one machine's module evaluates only that machine's
 # settings and results (unless a service reads `exports`, which are everyone's).
-{ lib, config, ... }:
+{
+  lib,
+  config,
+  options,
+  ...
+}:
 let
   inherit (lib) mkOption types;
   inherit (builtins) attrNames mapAttrs;
@@ -365,9 +370,14 @@ let
       };
     };
 
-  # clan-core's `meta`: its options' defaults under the inventory's `meta`.
+  # clan-core's `meta`: its options' defaults under the inventory's `meta`, whose definitions
+  # are evaluated here (a `mkIf false` one gives the option's default, as in clan-core).
   serviceMeta =
     (lib.evalModules {
+      prefix = [
+        "nixInstances"
+        "meta"
+      ];
       modules = [
         (
           { config, ... }:
@@ -397,11 +407,11 @@ let
             };
           }
         )
-        {
-          _file = "nixInstances.meta";
-          config = cfg.meta;
-        }
-      ];
+      ]
+      ++ map (d: {
+        _file = d.file;
+        config = d.value;
+      }) options.nixInstances.meta.definitionsWithLocations;
     }).config;
 
   # clan-core's export interfaces, as its clan module declares them.

@@ -776,13 +776,21 @@ fn a_discharged_definition_drops_the_entry_at_every_level() {
   meta = { name = "c"; description = lib.mkIf false (throw "sentinel: discharged meta"); icon = lib.mkIf true "i"; };
   machines.a = { };
   instances.m = { module = { name = "m"; input = "self"; }; roles.r.machines.a = { }; };
-  modules.m.roles.r.perInstance = { meta, ... }: {
-    nixosModule.lines = [ (builtins.toJSON { inherit (meta) name description icon domain; }) ];
+  modules.m = { meta, ... }: {
+    roles.r.perInstance = { meta, ... }: {
+      nixosModule.lines = [ (builtins.toJSON { inherit (meta) name description icon domain; }) ];
+    };
+    # The service module itself gets the same `meta`, as in clan-core.
+    perMachine.nixosModule.lines = [ (builtins.toJSON { inherit (meta) name description icon domain; }) ];
   };
 }"#;
     let dir = user_flake("discharged-meta", &lib, &fp, body);
-    let line = report_both(&dir)["machines"]["a"]["lines"][0].as_str().unwrap().to_string();
-    assert_eq!(serde_json::from_str::<Value>(&line).unwrap(), json!({ "name": "c", "description": null, "icon": "i", "domain": "clan" }));
+    let lines = report_both(&dir)["machines"]["a"]["lines"].clone();
+    assert_eq!(lines.as_array().unwrap().len(), 2, "{lines}");
+    for line in lines.as_array().unwrap() {
+        let meta: Value = serde_json::from_str(line.as_str().unwrap()).unwrap();
+        assert_eq!(meta, json!({ "name": "c", "description": null, "icon": "i", "domain": "clan" }));
+    }
 }
 
 #[test]

@@ -154,7 +154,9 @@ let
     lib.evalModules {
       class = "clan.service";
       specialArgs = {
-        inherit (cfg) meta directory exports;
+        inherit (cfg) directory exports;
+        # clan-core's `inventory.meta`: with its defaults (service-results.nix).
+        meta = cfg._internal.serviceMeta;
         clanLib =
           cfg.clanCore.clanLib
             or (throw "nixInstances: service module '${id}' reads `clanLib`, clan-core's library, but there is no clan-core flake (add a `clan-core` input, or set nixInstances.clanCore)");

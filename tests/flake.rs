@@ -1772,6 +1772,46 @@ fn inventory_json_errors_name_the_file_and_the_option() {
 }
 
 #[test]
+fn inventory_json_goes_through_the_discharge_rules() {
+    let Some((lib, fp)) = flake_parts() else { return };
+    // inventory.json's definitions are definitions like the flake's: a flake entry that
+    // discharges (`mkIf false`) does not remove what inventory.json defines, and adds nothing
+    // itself; inventory.json's `meta` is evaluated against clan-core's meta options with the
+    // flake's (equal strings merge, defaults fill the rest).
+    let json = r#"{
+  "meta": { "name": "c", "domain": "x.lol" },
+  "machines": { "web1": { "tags": ["web"] }, "db1": { } },
+  "instances": { "i": { "module": { "name": "m", "input": "self" }, "roles": { "r": { "tags": { "web": { } } } } } }
+}"#;
+    let body = r#"{
+  meta.name = "c";
+  machines.web1 = lib.mkIf false { tags = throw "sentinel: discharged machine"; };
+  machines.gone = lib.mkMerge [ ];
+  instances.i.roles.r.machines.db1 = lib.mkIf false { settings = throw "sentinel: discharged member"; };
+  instances.j = lib.mkIf false (throw "sentinel: discharged instance");
+  modules.m = {
+    roles.r.perInstance = { meta, ... }: {
+      nixosModule.lines = [ (builtins.toJSON { inherit (meta) name description icon domain; }) ];
+    };
+  };
+}"#;
+    let dir = user_flake("inventory-json-discharge", &lib, &fp, body);
+    write_files(&dir, &[("inventory.json", json)]);
+    let r = report_both(&dir);
+    let mut names: Vec<&String> = r["expanded"]["machines"].as_object().unwrap().keys().collect();
+    names.sort();
+    assert_eq!(names, ["db1", "web1"]);
+    assert_eq!(r["expanded"]["machines"]["web1"]["tags"], json!(["all", "nixos", "web"]));
+    assert_eq!(r["expanded"]["machines"]["web1"]["instances"], json!({ "i": { "roles": ["r"] } }));
+    assert_eq!(r["expanded"]["machines"]["db1"]["instances"], json!({}));
+    assert_eq!(r["expanded"]["modules"], json!({ "self-m": ["i"] }));
+    let lines = r["machines"]["web1"]["lines"].clone();
+    assert_eq!(lines.as_array().unwrap().len(), 1, "{lines}");
+    let meta: Value = serde_json::from_str(lines[0].as_str().unwrap()).unwrap();
+    assert_eq!(meta, json!({ "name": "c", "description": null, "icon": null, "domain": "x.lol" }));
+}
+
+#[test]
 fn machine_attributes_are_typed_as_clan_core_types_them() {
     let Some((lib, fp)) = flake_parts() else { return };
     // Every attribute clan-core's machine has, with its defaults.

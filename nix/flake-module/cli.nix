@@ -15,7 +15,7 @@
     type = lib.types.raw;
     readOnly = true;
     internal = true;
-    default = config.nixInstances.input // {
+    default = config.nixInstances._internal.input // {
       options = {
         inherit (options.nixInstances) machines tags instances;
       };

@@ -4,10 +4,12 @@
 # `evalModules` per entry: at 5,000 machines x 500 instances that typing cost more than the
 # expansion it feeds, and one machine's deploy paid for all of it. These types merge the
 # same definitions the same way (attribute by attribute; `mkIf`, `mkMerge`, `mkOverride`,
-# `mkDefault`, `mkOrder` at any level; conflicts reported with the files that define them;
-# unknown attributes rejected with the option path), but a value defined once with plain
-# values (the usual case: one file, or `builtins.fromJSON` of an inventory.json) takes a fast
-# path: a `check` and a `mapAttrs` per node, no `evalModules`, no `mergeDefinitions`.
+# `mkDefault`, `mkOrder` at any level; an attribute set's entry whose definitions all
+# discharge to nothing is dropped, as by `types.attrsOf`; conflicts reported with the files
+# that define them; unknown attributes rejected with the option path), but a value defined
+# once with plain values (the usual case: one file, or `builtins.fromJSON` of an
+# inventory.json) takes a fast path: a `check` and a `mapAttrs` per node, no `evalModules`,
+# no `mergeDefinitions`.
 #
 # Each type here is an ordinary option type (`check`, `merge`, usable anywhere) with one more
 # attribute, `fast loc file value`: the merge of that single plain definition. Several
@@ -26,6 +28,8 @@ let
   inherit (builtins)
     all
     attrNames
+    attrValues
+    catAttrs
     concatMap
     head
     isAttrs
@@ -109,19 +113,38 @@ let
     throw "The option `${lib.showOption (loc ++ [ n ])}' does not exist${common.didYouMean n known}; the options of `${lib.showOption loc}' are ${common.joinNames known}. Defined in ${lib.concatMapStringsSep ", " (f: "`${f}'") (lib.unique files)}.";
 
   /**
-    `types.lazyAttrsOf elemType`; one plain definition is a `mapAttrs` of `elemType`'s
-    merge of each value.
+    `types.attrsOf elemType`: an attribute whose definitions all discharge to nothing
+    (`mkIf false`, `mkMerge [ ]`, at any depth) is not there, as in clan-core's inventory.
+    One plain definition whose values are all plain (none a `mkIf`/`mkMerge`/... wrapper) is
+    a `mapAttrs` of `elemType`'s merge of each value; the values are forced to their outer
+    shape to see that, as the expansion forces them anyway.
   */
   attrsOf =
     elemType:
     let
-      t = types.lazyAttrsOf elemType;
-      empty = loc: if elemType.isRecord or false then elemType.merge loc [ ] else null;
+      t = types.attrsOf elemType;
     in
     withFast t (
       loc: file: v:
-      if isAttrs v then mapAttrs (n: x: mergeOne (loc ++ [ n ]) elemType file x (empty (loc ++ [ n ]))) v
-      else rejected loc t file v
+      let
+        values = attrValues v;
+      in
+      if !isAttrs v then
+        rejected loc t file v
+      # every value a set, none a wrapper: primops only, no call per value
+      else if all isAttrs values && catAttrs "_type" values == [ ] then
+        mapAttrs (n: x: mergeOne (loc ++ [ n ]) elemType file x null) v
+      else
+        let
+          merged = mapAttrs (
+            n: x:
+            if isWrapper x then
+              (lib.modules.mergeDefinitions (loc ++ [ n ]) elemType [ { inherit file; value = x; } ]).optionalValue
+            else
+              { value = mergeOne (loc ++ [ n ]) elemType file x null; }
+          ) v;
+        in
+        mapAttrs (_: m: m.value) (lib.filterAttrs (_: m: m ? value) merged)
     );
 
 in
@@ -178,9 +201,7 @@ in
               f: spec: if v ? ${f} then mergeOne (loc ++ [ f ]) spec.type file v.${f} (spec.default loc) else spec.default loc
             ) fields;
     in
-    # `isRecord`: for `attrsOf`, an element whose definitions are all discharged is the
-    # record of defaults, like a submodule's in `types.lazyAttrsOf`.
-    withFast t fast // { isRecord = true; };
+    withFast t fast;
 
   /**
     A leaf type whose one plain definition, if it passes `check`, is the value itself

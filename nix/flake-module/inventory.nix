@@ -1,7 +1,12 @@
 # nixInstances: the inventory options (`machines`, `tags`, `instances`, `meta`) and their
 # expansion (`nixInstances.expanded`, docs/contract.md), validated against the service
 # modules that service-modules.nix resolves.
-{ lib, config, ... }:
+{
+  lib,
+  config,
+  options,
+  ...
+}:
 let
   inherit (lib) mkOption types;
   inherit (builtins) mapAttrs;
@@ -146,16 +151,57 @@ let
   # ---------------------------------------------------------------------------------------
   # The expansion: it does the structural work (and checks the cross references).
 
-  # The merged records have the contract's shape (machines keep their other attributes,
-  # which the expansion ignores and never forces); module references canonical
-  # (service-modules.nix). Also what the CLI reads (cli.nix).
   input = {
+    # The merged records have the contract's shape (machines keep their other attributes,
+    # which the expansion ignores and never forces); module references canonical
+    # (service-modules.nix). Also what the CLI reads (cli.nix).
     inherit (cfg) machines tags;
-    instances = builtins.mapAttrs (i: inst: inst // { module = cfg.refs.${i}; }) cfg.instances;
-    modules = cfg.serviceValidation;
+    instances = builtins.mapAttrs (i: inst: inst // { module = cfg._internal.refs.${i}; }) cfg.instances;
+    modules = cfg._internal.serviceValidation;
   };
+
+  attempt = builtins.tryEval (nil.expandInstances input);
+
+  # The expansion's errors name paths inside its argument (`instances.web.roles.server`);
+  # here they name the option (`nixInstances.instances.web.roles.server`) and the files that
+  # define it. Only when the expansion failed: the twin, whose errors are the primop's
+  # (docs/contract.md), runs again on the same argument with those paths. (Should it succeed
+  # where the expansion failed, the expansion's own error is raised.)
+  locatedError =
+    let
+      files = import ./definition-files.nix { inherit lib; };
+      # `modules` is not written by the user (it comes from the service modules).
+      whereOf =
+        path:
+        if path != [ ] && builtins.elem (builtins.head path) [ "machines" "tags" "instances" ] then
+          files.definedIn options.nixInstances.${builtins.head path} (builtins.tail path)
+        else
+          "";
+      located = import ../internal/expand-instances.nix {
+        pathOf = path: [ "nixInstances" ] ++ path;
+        inherit whereOf;
+      };
+    in
+    builtins.seq (located input) (nil.expandInstances input);
+
+  # clan-core's `inventory.services` was removed (`mkRemovedOptionModule`); a clan moved here
+  # with it must not lose its services silently.
+  servicesDefined = options.nixInstances.services.isDefined;
+  servicesError = "The option definition `nixInstances.services' in ${
+    lib.concatMapStringsSep ", " (f: "`${f}'") options.nixInstances.services.files
+  } has no effect; please remove it. ${servicesHelp}";
+  servicesHelp = "nixInstances has no `services`: clan-core removed its `inventory.services` in favour of `inventory.instances`; write `nixInstances.instances` instead. See: https://clan.lol/docs/guides/migrations/migrate-inventory-services";
+
+  # Forcing `warnings` makes the twin print them (the primop printed them already): an
+  # unmatched role tag reaches the user whenever a machine's module is evaluated, with or
+  # without the plugin, once.
   expanded = builtins.addErrorContext "while expanding the inventory in nixInstances" (
-    nil.expandInstances input
+    if servicesDefined then
+      throw servicesError
+    else if attempt.success then
+      builtins.seq attempt.value.warnings attempt.value
+    else
+      locatedError
   );
 in
 {
@@ -186,12 +232,18 @@ in
       default = { };
       description = "Passed as `meta` to service modules, role interfaces, perInstance and perMachine.";
     };
-    input = mkOption {
+    _internal.input = mkOption {
       type = types.raw;
       readOnly = true;
       internal = true;
       default = input;
       description = "The inventory as the expansion reads it (machines, tags, instances, modules).";
+    };
+    services = mkOption {
+      type = types.raw;
+      visible = false;
+      description = "Not an option: clan-core's removed `inventory.services`; an error when defined.";
+      apply = _: throw "The option `nixInstances.services' does not exist. ${servicesHelp}";
     };
     expanded = mkOption {
       type = types.raw;

@@ -26,7 +26,7 @@ let
   machineModules =
     m: class:
     map (
-      id: located "nixInstances: service module '${id}' (machine ${m})" (cfg.serviceResultOf id m).${class}
+      id: located "nixInstances: service module '${id}' (machine ${m})" (cfg._internal.serviceResultOf id m).${class}
     ) machineServices.${m};
 
   # The machine's own files in the clan directory (clan-core's forName.nix; directory.nix),

@@ -1,9 +1,9 @@
 # nixInstances: service modules (clan-core's `clan.service` modules). Where an instance's
 # `module` reference points, and each module id an instance uses evaluated once
-# (`nixInstances.services`) against clan-core's schema (./service-schema.nix), with what
+# (`nixInstances._internal.services`) against clan-core's schema (./service-schema.nix), with what
 # clan-core's framework gives a service module: `meta`, `exports`, `clanLib`, `directory`, and
 # the service-level `instances` option. Its roles and constraints are what the expansion
-# validates instances against (`nixInstances.serviceValidation`).
+# validates instances against (`nixInstances._internal.serviceValidation`).
 #
 # `module.input`, as in clan-core:
 #   null (the default)  clan-core's modules: `nixInstances.clanCore.clan.modules`
@@ -15,6 +15,7 @@
 {
   lib,
   config,
+  options,
   inputs,
   self,
   ...
@@ -71,17 +72,18 @@ let
   keyOf = input: if input == null then "" else input;
 
   # "; it is in this flake's nixInstances.modules (…): set `module.input = "self"`", for
-  # each other source that has the name (error messages only: this looks at every input).
+  # each other source that has the name, for error messages. Only this flake's modules and
+  # clan-core's are looked at, not every input: an input that is offline, broken or expensive
+  # must neither replace the user's error nor cost its evaluation. Each look is guarded: one
+  # that throws finds nothing.
   elsewhere =
     name: here:
     let
-      keys =
-        lib.optional hasClanCore ""
-        ++ [ "self" ]
-        ++ builtins.filter (
-          n: n != "self" && n != cfg.clanCoreInput && hasModules inputs.${n}
-        ) (attrNames inputs);
-      found = builtins.filter (k: k != here && (sourceOf k).modules ? ${name}) keys;
+      looks = k: (builtins.tryEval (k != here && (k != "" || hasClanCore) && (sourceOf k).modules ? ${name})).value;
+      found = builtins.filter looks [
+        ""
+        "self"
+      ];
     in
     lib.concatMapStrings (k: "; it is in ${(sourceOf k).what}: ${(sourceOf k).write}") found;
 
@@ -94,13 +96,15 @@ let
         "module"
       ];
       key = keyOf ref.input;
+      # The files that wrote it (the instance's, when the attribute is left to its default).
+      definedIn = attr: (import ./definition-files.nix { inherit lib; }).definedIn options.nixInstances.instances (lib.tail path ++ [ attr ]);
     in
     if ref.input == null && !hasClanCore then
-      throw "${at (path ++ [ "input" ])}: module.input is null, which means clan-core's modules, but there is no clan-core flake (no `clan-core` input; set nixInstances.clanCore)${elsewhere ref.name ""}"
+      throw "${at (path ++ [ "input" ])}: module.input is null, which means clan-core's modules, but there is no clan-core flake (no `clan-core` input; set nixInstances.clanCore)${elsewhere ref.name ""}${definedIn "input"}"
     else if ref.input != null && ref.input != "self" && !(inputs ? ${ref.input}) then
-      throw "${at (path ++ [ "input" ])}: no flake input named '${ref.input}'${common.didYouMean ref.input (attrNames inputs)}; inputs: ${common.joinNames (attrNames inputs)}"
+      throw "${at (path ++ [ "input" ])}: no flake input named '${ref.input}'${common.didYouMean ref.input (attrNames inputs)}; inputs: ${common.joinNames (attrNames inputs)}${definedIn "input"}"
     else if ref.input != null && ref.input != "self" && !(hasModules inputs.${ref.input}) then
-      throw "${at (path ++ [ "input" ])}: flake input '${ref.input}' has no nixInstances.modules or clan.modules${elsewhere ref.name key}"
+      throw "${at (path ++ [ "input" ])}: flake input '${ref.input}' has no nixInstances.modules or clan.modules${elsewhere ref.name key}${definedIn "input"}"
     else
       let
         source = sourceOf key;
@@ -108,7 +112,7 @@ let
       if source.modules ? ${ref.name} then
         source.modules.${ref.name}
       else
-        throw "${at (path ++ [ "name" ])}: ${source.what} has no module named '${ref.name}'${common.didYouMean ref.name (attrNames source.modules)}${elsewhere ref.name key}; its modules: ${common.joinNames (attrNames source.modules)}";
+        throw "${at (path ++ [ "name" ])}: ${source.what} has no module named '${ref.name}'${common.didYouMean ref.name (attrNames source.modules)}${elsewhere ref.name key}; its modules: ${common.joinNames (attrNames source.modules)}${definedIn "name"}";
 
   moduleIdOf = ref: (if ref.input == null then "<clan-core>" else ref.input) + "-" + ref.name;
 
@@ -150,7 +154,9 @@ let
     lib.evalModules {
       class = "clan.service";
       specialArgs = {
-        inherit (cfg) meta directory exports;
+        inherit (cfg) directory exports;
+        # clan-core's `inventory.meta`: with its defaults (service-results.nix).
+        meta = cfg._internal.serviceMeta;
         clanLib =
           cfg.clanCore.clanLib
             or (throw "nixInstances: service module '${id}' reads `clanLib`, clan-core's library, but there is no clan-core flake (add a `clan-core` input, or set nixInstances.clanCore)");
@@ -163,7 +169,7 @@ let
           module = { inherit (cfg.instances.${i}.module) name input; };
           instances = instancesOf instances;
           # What its perInstance and perMachine results export (service-results.nix).
-          exports = cfg.resultExports.${id};
+          exports = cfg._internal.resultExports.${id};
           # As clan-core: the module id as `name`, and its error context.
           _module.args = {
             name = id;
@@ -193,7 +199,7 @@ in
 {
   options.nixInstances = {
     modules = mkOption {
-      type = types.lazyAttrsOf types.deferredModule;
+      type = types.attrsOf types.deferredModule;
       default = { };
       description = ''
         This flake's service modules (clan.service modules), used by instances with
@@ -225,21 +231,21 @@ in
       defaultText = lib.literalExpression "toString self";
       description = "The clan's directory, passed to service modules as `directory` (where `clanLib.getPublicValue` reads vars).";
     };
-    refs = mkOption {
+    _internal.refs = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;
       default = refs;
       description = "Each instance's `module` reference, canonical: `{ name; input; }`.";
     };
-    services = mkOption {
+    _internal.services = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;
       default = services;
       description = "The evaluated service modules in use, by module id (`evalModules` results).";
     };
-    serviceValidation = mkOption {
+    _internal.serviceValidation = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;

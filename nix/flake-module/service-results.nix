@@ -3,13 +3,18 @@
 # member machine) and perMachine per machine of the service, with the arguments clan-core
 # gives them; their exports collected into the service's `exports` and all services' exports
 # merged into `nixInstances.exports`; and per (module id, machine) the NixOS and nix-darwin
-# module (`nixInstances.serviceResults.<id>.<m>.{nixos,darwin}`), ordered like clan-core's:
+# module (`nixInstances._internal.serviceResults.<id>.<m>.{nixos,darwin}`), ordered like clan-core's:
 # the service's warnings, perMachine, then per role and instance the perInstance result with
 # the role's extraModules.
 #
 # Everything here is lazy per machine: one machine's module evaluates only that machine's
 # settings and results (unless a service reads `exports`, which are everyone's).
-{ lib, config, ... }:
+{
+  lib,
+  config,
+  options,
+  ...
+}:
 let
   inherit (lib) mkOption types;
   inherit (builtins) attrNames mapAttrs;
@@ -17,7 +22,9 @@ let
   common = import ../internal/common.nix;
   scope = import ./scope-keys.nix { inherit lib; };
 
-  cfg = config.nixInstances;
+  # The internal options (`nixInstances._internal`, here and in service-modules.nix) read
+  # like the others.
+  cfg = config.nixInstances // config.nixInstances._internal;
   inherit (cfg) expanded services;
 
   at = path: common.showPath ([ "nixInstances" ] ++ path);
@@ -346,9 +353,14 @@ let
       };
     };
 
-  # clan-core's `meta`: its options' defaults under the inventory's `meta`.
+  # clan-core's `meta`: its options' defaults under the inventory's `meta`, whose definitions
+  # are evaluated here (a `mkIf false` one gives the option's default, as in clan-core).
   serviceMeta =
     (lib.evalModules {
+      prefix = [
+        "nixInstances"
+        "meta"
+      ];
       modules = [
         (
           { config, ... }:
@@ -378,11 +390,11 @@ let
             };
           }
         )
-        {
-          _file = "nixInstances.meta";
-          config = cfg.meta;
-        }
-      ];
+      ]
+      ++ map (d: {
+        _file = d.file;
+        config = d.value;
+      }) options.nixInstances.meta.definitionsWithLocations;
     }).config;
 
   # clan-core's export interfaces, as its clan module declares them.
@@ -414,7 +426,7 @@ in
         modules get it as `exports`.
       '';
     };
-    resultExports = mkOption {
+    _internal.resultExports = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;
@@ -429,14 +441,14 @@ in
         checked against. clan-core's (`peer`, `networking`, …) when there is a clan-core flake.
       '';
     };
-    serviceMeta = mkOption {
+    _internal.serviceMeta = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;
       default = serviceMeta;
       description = "`meta` as service modules see it: `nixInstances.meta` with clan-core's defaults.";
     };
-    serviceResultOf = mkOption {
+    _internal.serviceResultOf = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;
@@ -446,7 +458,7 @@ in
         service's machines (what one machine's modules need).
       '';
     };
-    serviceResults = mkOption {
+    _internal.serviceResults = mkOption {
       type = types.raw;
       internal = true;
       readOnly = true;

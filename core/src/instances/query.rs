@@ -286,27 +286,11 @@ pub fn expand_instance<H: Host>(h: &mut H, arg: &H::Value, instance: &[u8]) -> R
             roles_of.entry(*m).or_default().push(role_name.clone());
         }
         let machines = h.make_attrs(&names, &values)?;
-        let role_out = out.attrs(
-            h,
-            &[
-                (b"machines", machines),
-                (b"settings", role.settings.clone().unwrap_or_else(|| empty_set.clone())),
-                (b"extraModules", role.extra_modules.clone().unwrap_or_else(|| empty_list.clone())),
-            ],
-        )?;
         role_names.push(out.name(h, &role.name)?);
-        role_values.push(role_out);
+        role_values.push(super::render::role_value(h, &mut out, role, machines, &empty_set, &empty_list)?);
     }
-    let module_name = out.string(h, &inst.module_name)?;
-    let input = match &inst.module_input {
-        Some(i) => out.string(h, i)?,
-        None => null.clone(),
-    };
-    let module = out.attrs(h, &[(b"name", module_name), (b"input", input)])?;
-    let module_id = out.string(h, &inst.module_id)?;
-    let roles = h.make_attrs(&role_names, &role_values)?;
     let inst_name = out.name(h, &inst.name)?;
-    let inst_value = out.attrs(h, &[(b"module", module), (b"moduleId", module_id), (b"roles", roles)])?;
+    let inst_value = super::render::instance_value(h, &mut out, inst, &role_names, &role_values, &null)?;
     let instances = h.make_attrs(std::slice::from_ref(&inst_name), &[inst_value])?;
 
     // the tags of the machines in it

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use super::membership::{role_members, Member, Scratch};
-use super::{Inventory, Role};
+use super::{Instance, Inventory, Role};
 use crate::error::{reserve, with_capacity, Result};
 use crate::host::Host;
 use crate::output::Output;
@@ -72,27 +72,11 @@ pub(super) fn render<H: Host>(
                 placements.push((m as u32, ii as u32, ri as u32));
             }
             let machines = h.make_attrs(&names, &values)?;
-            let role_out = out.attrs(
-                h,
-                &[
-                    (b"machines", machines),
-                    (b"settings", role.settings.clone().unwrap_or_else(|| empty_set.clone())),
-                    (b"extraModules", role.extra_modules.clone().unwrap_or_else(|| empty_list.clone())),
-                ],
-            )?;
             role_names.push(out.name(h, &role.name)?);
-            role_values.push(role_out);
+            role_values.push(role_value(h, &mut out, role, machines, &empty_set, &empty_list)?);
         }
-        let module_name = out.string(h, &inst.module_name)?;
-        let input = match &inst.module_input {
-            Some(i) => out.string(h, i)?,
-            None => null.clone(),
-        };
-        let module = out.attrs(h, &[(b"name", module_name), (b"input", input)])?;
-        let module_id = out.string(h, &inst.module_id)?;
-        let roles = h.make_attrs(&role_names, &role_values)?;
         instance_names.push(out.name(h, &inst.name)?);
-        instance_values.push(out.attrs(h, &[(b"module", module), (b"moduleId", module_id), (b"roles", roles)])?);
+        instance_values.push(instance_value(h, &mut out, inst, &role_names, &role_values, &null)?);
     }
     let instances = h.make_attrs(&instance_names, &instance_values)?;
 
@@ -216,6 +200,45 @@ fn group_by_machine(placements: Vec<(u32, u32, u32)>, machines: usize) -> Result
 }
 
 /// `{ settings = { imports = [ <explicit or { }> <tag settings or { }>… ]; }; }`
+/// A role's output: its members' entries, its settings and extraModules (`{ }` and `[ ]` unset).
+pub(super) fn role_value<H: Host>(
+    h: &mut H,
+    out: &mut Output<H>,
+    role: &Role<H::Value>,
+    machines: H::Value,
+    empty_set: &H::Value,
+    empty_list: &H::Value,
+) -> Result<H::Value> {
+    out.attrs(
+        h,
+        &[
+            (b"machines", machines),
+            (b"settings", role.settings.clone().unwrap_or_else(|| empty_set.clone())),
+            (b"extraModules", role.extra_modules.clone().unwrap_or_else(|| empty_list.clone())),
+        ],
+    )
+}
+
+/// An instance's output: its module reference, module id and roles.
+pub(super) fn instance_value<H: Host>(
+    h: &mut H,
+    out: &mut Output<H>,
+    inst: &Instance<H::Value>,
+    role_names: &[H::Name],
+    role_values: &[H::Value],
+    null: &H::Value,
+) -> Result<H::Value> {
+    let module_name = out.string(h, &inst.module_name)?;
+    let input = match &inst.module_input {
+        Some(i) => out.string(h, i)?,
+        None => null.clone(),
+    };
+    let module = out.attrs(h, &[(b"name", module_name), (b"input", input)])?;
+    let module_id = out.string(h, &inst.module_id)?;
+    let roles = h.make_attrs(role_names, role_values)?;
+    out.attrs(h, &[(b"module", module), (b"moduleId", module_id), (b"roles", roles)])
+}
+
 pub(super) fn member_entry<H: Host>(
     h: &mut H,
     out: &mut Output<H>,

@@ -21,6 +21,7 @@
 //   2.28+      headers under <nix/expr/…>, <nix/store/…>, <nix/util/…>, which include their own configuration.
 //   2.29+      `RegisterPrimOp::primOps()` is a function (a pointer before).
 //   2.30+      `v.listView()` instead of `v.listItems()`.
+//   2.32+      `v.mkStringNoCopy(s, context)` (no `mkString(const char *, context)`).
 //   2.33+      `v.mkString(s, state.mem)`.
 //   2.34+      `PrimOp::impl` instead of `PrimOp::fun`.
 //
@@ -211,6 +212,8 @@ inline void share_context(nix::Value & v, const nix::Value & from)
 {
 #if NIX_AT_LEAST(33)
     v.mkStringNoCopy(v.string_data(), from.context());
+#elif NIX_AT_LEAST(32)
+    v.mkStringNoCopy(v.c_str(), from.context());
 #elif NIX_AT_LEAST(19)
     v.mkString(v.c_str(), from.context());
 #else

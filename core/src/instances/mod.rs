@@ -51,6 +51,22 @@ pub fn check<H: Host>(h: &mut H, arg: &H::Value) -> Result<Report> {
 
 /// Expands an inventory: `builtins.expandInstances`.
 pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
+    let Valid { inv, tag_members, mut scratch, warnings } = valid(h, arg)?;
+    render::render(h, &inv, &tag_members, &mut scratch, &warnings)
+}
+
+/// A read inventory that passed validation, its tags' members and its warnings (given to the
+/// host already): what every expansion, whole or cut down, starts from.
+struct Valid<V> {
+    inv: Inventory<V>,
+    tag_members: std::collections::BTreeMap<Name, Vec<usize>>,
+    scratch: membership::Scratch,
+    warnings: Vec<String>,
+}
+
+/// Reads and validates `arg`: every error at once, or the [`Valid`] inventory, its warnings
+/// passed to [`Host::warn`].
+fn valid<H: Host>(h: &mut H, arg: &H::Value) -> Result<Valid<H::Value>> {
     let inv = read::inventory(h, arg)?;
     let tag_members = membership::tag_members(&inv);
     let mut scratch = membership::Scratch::new(inv.machines.len());
@@ -62,7 +78,7 @@ pub fn expand<H: Host>(h: &mut H, arg: &H::Value) -> Result<H::Value> {
     for w in &warnings {
         h.warn(w);
     }
-    render::render(h, &inv, &tag_members, &mut scratch, &warnings)
+    Ok(Valid { inv, tag_members, scratch, warnings })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -144,20 +144,9 @@ pub fn overview<H: Host>(
 /// warnings as [`super::expand`]. Linear in the inventory's structure and the machine's tags'
 /// members.
 pub fn expand_machine<H: Host>(h: &mut H, arg: &H::Value, machine: &[u8]) -> Result<Option<H::Value>> {
-    use crate::error::Error;
     use crate::output::Output;
 
-    let inv = read::inventory(h, arg)?;
-    let tag_members = tag_members(&inv);
-    let mut scratch = Scratch::new(inv.machines.len());
-    let report = validate::validate(h, &inv, &tag_members, &mut scratch)?;
-    if !report.errors.is_empty() {
-        return Err(Error::Diagnostics(report.errors));
-    }
-    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
-    for w in &warnings {
-        h.warn(w);
-    }
+    let super::Valid { inv, tag_members, warnings, .. } = super::valid(h, arg)?;
     let Ok(m) = inv.machines.binary_search_by(|x| x.name.as_slice().cmp(machine)) else { return Ok(None) };
     let mut out = Output::<H>::new();
     let empty_set = h.make_attrs(&[], &[])?;
@@ -187,31 +176,15 @@ pub fn expand_machine<H: Host>(h: &mut H, arg: &H::Value, machine: &[u8]) -> Res
             let entry = out.attrs(h, &[(b"settings", settings)])?;
             let name = out.name(h, machine)?;
             let machines = h.make_attrs(&[name], &[entry])?;
-            let role_out = out.attrs(
-                h,
-                &[
-                    (b"machines", machines),
-                    (b"settings", role.settings.clone().unwrap_or_else(|| empty_set.clone())),
-                    (b"extraModules", role.extra_modules.clone().unwrap_or_else(|| empty_list.clone())),
-                ],
-            )?;
             role_names.push(out.name(h, &role.name)?);
-            role_values.push(role_out);
+            role_values.push(super::render::role_value(h, &mut out, role, machines, &empty_set, &empty_list)?);
             roles_in.push(out.string(h, &role.name)?);
         }
         if role_names.is_empty() {
             continue;
         }
-        let module_name = out.string(h, &inst.module_name)?;
-        let input = match &inst.module_input {
-            Some(i) => out.string(h, i)?,
-            None => null.clone(),
-        };
-        let module = out.attrs(h, &[(b"name", module_name), (b"input", input)])?;
-        let module_id = out.string(h, &inst.module_id)?;
-        let roles = h.make_attrs(&role_names, &role_values)?;
         instance_names.push(out.name(h, &inst.name)?);
-        instance_values.push(out.attrs(h, &[(b"module", module), (b"moduleId", module_id), (b"roles", roles)])?);
+        instance_values.push(super::render::instance_value(h, &mut out, inst, &role_names, &role_values, &null)?);
         let list = h.make_list(&roles_in)?;
         placements.push(out.attrs(h, &[(b"roles", list)])?);
     }
@@ -248,21 +221,10 @@ pub fn expand_machine<H: Host>(h: &mut H, arg: &H::Value, machine: &[u8]) -> Res
 pub fn expand_instance<H: Host>(h: &mut H, arg: &H::Value, instance: &[u8]) -> Result<Option<H::Value>> {
     use std::collections::BTreeMap;
 
-    use crate::error::Error;
     use crate::output::Output;
     use rustc_hash::FxHashMap;
 
-    let inv = read::inventory(h, arg)?;
-    let tag_members = tag_members(&inv);
-    let mut scratch = Scratch::new(inv.machines.len());
-    let report = validate::validate(h, &inv, &tag_members, &mut scratch)?;
-    if !report.errors.is_empty() {
-        return Err(Error::Diagnostics(report.errors));
-    }
-    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
-    for w in &warnings {
-        h.warn(w);
-    }
+    let super::Valid { inv, tag_members, mut scratch, warnings } = super::valid(h, arg)?;
     let Ok(ii) = inv.instances.binary_search_by(|x| x.name.as_slice().cmp(instance)) else { return Ok(None) };
     let inst = &inv.instances[ii];
     let mut out = Output::<H>::new();

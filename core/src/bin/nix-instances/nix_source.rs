@@ -304,16 +304,7 @@ fn load_as(input: &NixInput, show: Show, services: bool) -> Result<Source, Failu
         eprintln!("nix-instances: reading the inventory at {}", e.name);
     }
     let cwd = std::env::current_dir().ok();
-    let mut b = Builder {
-        text: String::new(),
-        locs: Vec::new(),
-        at: HashMap::new(),
-        kinds: HashMap::new(),
-        files: Vec::new(),
-        file_ids: HashMap::new(),
-        store_to_local: e.store_to_local,
-        cwd,
-    };
+    let mut b = Builder::new(e.store_to_local, cwd);
     let empty = Json::Null;
     b.value(&e.out["doc"], e.out.get("pos").unwrap_or(&empty), None, &Path::root());
     let origin = NixOrigin { locs: b.locs, at: b.at, kinds: b.kinds, files: b.files, argument: e.argument };
@@ -342,6 +333,19 @@ fn kind_phrase(t: &str) -> &'static str {
 }
 
 impl Builder {
+    fn new(store_to_local: Option<(String, PathBuf)>, cwd: Option<PathBuf>) -> Builder {
+        Builder {
+            text: String::new(),
+            locs: Vec::new(),
+            at: HashMap::new(),
+            kinds: HashMap::new(),
+            files: Vec::new(),
+            file_ids: HashMap::new(),
+            store_to_local,
+            cwd,
+        }
+    }
+
     fn file(&mut self, real: &str) -> u32 {
         if let Some(&id) = self.file_ids.get(real) {
             return id;
@@ -603,16 +607,7 @@ mod tests {
         let text = format!("{{\n  a = \"\x1b[31m\u{202e}\"; b = \"{long}\"; wbe1 = {{ }}; c = \"{long}\";\n}}\n");
         std::fs::write(&file, &text).unwrap();
         let column = text.lines().nth(1).unwrap().find("wbe1").unwrap() + 1;
-        let mut b = Builder {
-            text: String::new(),
-            locs: Vec::new(),
-            at: HashMap::new(),
-            kinds: HashMap::new(),
-            files: Vec::new(),
-            file_ids: HashMap::new(),
-            store_to_local: None,
-            cwd: None,
-        };
+        let mut b = Builder::new(None, None);
         let at = json!({ "wbe1": { "at": [2, column, file.display().to_string()] } });
         b.value(&json!({ "wbe1": {} }), &at, None, &Path::root());
         let origin = NixOrigin { locs: b.locs, at: b.at, kinds: b.kinds, files: b.files, argument: String::new() };
